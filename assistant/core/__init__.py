@@ -1,0 +1,1 @@
+"""The engine: indexing, retrieval and answering. Never imports Qt."""

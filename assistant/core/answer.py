@@ -1,0 +1,102 @@
+"""Answer a question from the index: retrieve, prompt, stream, then cite and check.
+
+``Answerer.answer`` yields :class:`SourcesFound`, then :class:`TokenStreamed` pieces, then one
+:class:`AnswerDone` carrying the final text with the engine's citations. When retrieval finds
+nothing relevant the model is not called at all.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+from assistant.core.errors import EmptyQuestionError
+from assistant.core.llm import LocalGenerator
+from assistant.core.prompting import NOT_FOUND, build_messages
+from assistant.core.retrieval import Retriever, terms
+from assistant.core.types import AnswerDone, AnswerEvent, Passage, SourcesFound, TokenStreamed
+from assistant.core.verify import attach_citations, stem, stems
+
+# How models say they can't answer from the sources.
+_DECLINE = re.compile(
+    r"can(?:'|no)t find|cannot find|can ?not answer|unable to (?:find|answer)|"
+    r"(?:sources|documents|context|text) (?:do(?:es)? not|don't|doesn't) "
+    r"(?:contain|mention|say|provide|include)|no (?:relevant )?information|"
+    r"not (?:mentioned|provided|stated|specified) in|i don't know|i do not know",
+    re.IGNORECASE,
+)
+
+
+def question_coverage(question: str, passage: Passage) -> float:
+    """Share of the question's content words found in the passage (and its title/heading)."""
+    wanted = set(terms(question))
+    if not wanted:
+        return 0.0
+    have = stems(f"{passage.context} {passage.text}")
+    return sum(1 for w in wanted if stem(w) in have) / len(wanted)
+
+
+def is_relevant(question: str, passages: list[Passage], min_similarity: float) -> bool:
+    """Whether the best passages plausibly address the question at all."""
+    for p in passages:
+        if p.similarity is not None and p.similarity >= min_similarity:
+            return True
+        if question_coverage(question, p) >= 0.6:
+            return True
+    return False
+
+
+class Answerer:
+    def __init__(self, retriever: Retriever, generator: LocalGenerator, top_k: int = 5,
+                 min_similarity: float = 0.3, max_answer_tokens: int = 320,
+                 temperature: float = 0.1):
+        self.retriever = retriever
+        self.generator = generator
+        self.top_k = top_k
+        self.min_similarity = min_similarity
+        self.max_answer_tokens = max_answer_tokens
+        self.temperature = temperature
+
+    def answer(self, question: str) -> Iterator[AnswerEvent]:
+        question = question.strip()
+        if not question:
+            raise EmptyQuestionError("the question is empty")
+        t0 = time.perf_counter()
+        passages = self.retriever.search(question, self.top_k)
+        timings = {"retrieval_s": time.perf_counter() - t0}
+        yield SourcesFound(passages)
+
+        if not passages or not is_relevant(question, passages, self.min_similarity):
+            timings["total_s"] = time.perf_counter() - t0
+            reason = "no-documents" if not passages else "not-relevant"
+            yield AnswerDone(question, NOT_FOUND, True, [], timings, reason)
+            return
+
+        budget = self.generator.n_ctx - self.max_answer_tokens
+        messages, used = build_messages(question, passages, self.generator.count_tokens, budget)
+        t1 = time.perf_counter()
+        pieces: list[str] = []
+        for piece in self.generator.stream_chat(messages, self.max_answer_tokens,
+                                                self.temperature):
+            if not pieces:
+                timings["first_token_s"] = time.perf_counter() - t1
+            pieces.append(piece)
+            yield TokenStreamed(piece)
+        gen_s = time.perf_counter() - t1
+        timings["generation_s"] = gen_s
+        timings["tokens"] = float(len(pieces))
+        if pieces and gen_s > 0:
+            timings["tokens_per_s"] = len(pieces) / gen_s
+        draft = "".join(pieces).strip()
+
+        if not draft or _DECLINE.search(draft):
+            timings["total_s"] = time.perf_counter() - t0
+            yield AnswerDone(question, NOT_FOUND, True, [], timings, "model-declined", draft)
+            return
+        attribution = attach_citations(draft, question, used)
+        timings["total_s"] = time.perf_counter() - t0
+        if not attribution.supported:
+            yield AnswerDone(question, NOT_FOUND, True, [], timings, "unsupported", draft)
+            return
+        yield AnswerDone(question, attribution.answer, False, attribution.citations, timings)

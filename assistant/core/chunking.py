@@ -1,0 +1,112 @@
+"""Split documents into chunks sized in the embedding model's own tokens.
+
+all-MiniLM-L6-v2 reads at most 256 word pieces and silently drops the rest, so every chunk,
+together with the title/heading prefix embedded with it, is kept under that limit. Chunks
+end at sentence or line boundaries where one is near, overlap a little, and keep their
+page, heading path and character span in the document's extracted text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from assistant.core.types import Chunk, Document, Section
+
+# text -> character span of each token (no special tokens)
+TokenSpans = Callable[[str], list[tuple[int, int]]]
+
+MAX_PREFIX_TOKENS = 32
+
+
+def context_for(title: str, heading: str) -> str:
+    parts = [p for p in (title, heading) if p]
+    return " — ".join(parts)
+
+
+class Chunker:
+    def __init__(self, token_spans: TokenSpans, max_tokens: int, overlap_tokens: int):
+        if max_tokens < 8:
+            raise ValueError("max_tokens must be at least 8")
+        self.token_spans = token_spans
+        self.max_tokens = max_tokens
+        self.overlap_tokens = min(overlap_tokens, max_tokens // 2)
+
+    def chunk(self, document: Document) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for section in document.sections:
+            for start, end in self._section_spans(document.title, section):
+                text = section.text[start:end]
+                chunks.append(
+                    Chunk(
+                        ordinal=len(chunks),
+                        text=text,
+                        start=section.offset + start,
+                        end=section.offset + end,
+                        page=section.page,
+                        heading=section.heading,
+                        context=self._context(document.title, section.heading),
+                    )
+                )
+        return chunks
+
+    def _context(self, title: str, heading: str) -> str:
+        context = context_for(title, heading)
+        spans = self.token_spans(context)
+        if len(spans) > MAX_PREFIX_TOKENS:
+            context = context[: spans[MAX_PREFIX_TOKENS - 1][1]]
+        return context
+
+    def _section_spans(self, title: str, section: Section) -> Iterable[tuple[int, int]]:
+        text = section.text
+        tokens = self.token_spans(text)
+        if not tokens:
+            return
+        prefix = len(self.token_spans(self._context(title, section.heading)))
+        # +1 for the separator between prefix and text
+        budget = max(8, self.max_tokens - prefix - 1) if prefix else self.max_tokens
+        overlap = min(self.overlap_tokens, budget // 2)
+        n = len(tokens)
+        i = 0
+        while i < n:
+            end = min(i + budget, n)
+            if end < n:
+                end = self._boundary_before(text, tokens, i, end, budget)
+            yield tokens[i][0], tokens[end - 1][1]
+            if end >= n:
+                break
+            nxt = self._sentence_start_after(text, tokens, max(i + 1, end - overlap), end)
+            i = nxt if overlap else end
+
+    @staticmethod
+    def _is_boundary(text: str, tokens: list[tuple[int, int]], j: int) -> int:
+        """How good a place token ``j`` is to start a chunk: 2 paragraph/line, 1 sentence, 0."""
+        gap = text[tokens[j - 1][1] : tokens[j][0]]
+        if "\n" in gap:
+            return 2
+        prev = text[tokens[j - 1][0] : tokens[j - 1][1]]
+        if gap and prev and prev[-1] in ".!?;:" :
+            return 1
+        return 0
+
+    def _boundary_before(
+        self, text: str, tokens: list[tuple[int, int]], i: int, end: int, budget: int
+    ) -> int:
+        """The last good boundary in the second half of the window ``[i, end)``."""
+        lowest = i + max(1, budget // 2)
+        best_sentence = 0
+        for j in range(end, lowest, -1):
+            kind = self._is_boundary(text, tokens, j)
+            if kind == 2 and j > i + (budget * 3) // 4:
+                return j
+            if kind and not best_sentence:
+                best_sentence = j
+        return best_sentence or end
+
+    def _sentence_start_after(
+        self, text: str, tokens: list[tuple[int, int]], lo: int, end: int
+    ) -> int:
+        """Start the next chunk at a sentence start inside the overlap, if there is one."""
+        for j in range(lo, end):
+            if self._is_boundary(text, tokens, j):
+                return j
+        return lo

@@ -1,0 +1,406 @@
+"""Turn files into text with locations: a page for PDFs, a heading path where there is one.
+
+Each loader returns a :class:`Document` whose sections carry their character offset in the
+document's whole extracted text, so a chunk's ``start``/``end`` point back into it.
+Unreadable files raise :class:`LoaderError` with a specific reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+from assistant.core.errors import LoaderError
+from assistant.core.types import Document, Section
+
+PAGE_SEPARATOR = "\n\n"
+
+TEXT_EXTENSIONS = {
+    ".txt", ".text", ".log", ".rst", ".csv", ".tsv", ".json", ".yaml", ".yml", ".toml",
+    ".ini", ".cfg", ".conf", ".xml", ".tex", ".org", ".adoc",
+    ".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".java", ".kt", ".scala", ".c", ".h",
+    ".cc", ".cpp", ".hpp", ".cs", ".go", ".rs", ".rb", ".php", ".swift", ".m", ".r",
+    ".jl", ".lua", ".pl", ".sh", ".bash", ".zsh", ".ps1", ".sql", ".css", ".scss",
+    ".vue", ".svelte", ".ipynb",
+}
+MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd"}
+HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
+
+
+def title_for(path: Path) -> str:
+    """A readable title from a file name: ``climate_report-2024.pdf`` -> ``climate report 2024``."""
+    return re.sub(r"[_\-.]+", " ", path.stem).strip()
+
+
+def _single(path: Path, text: str) -> Document:
+    return Document(str(path), title_for(path), [Section(text, 0)] if text.strip() else [])
+
+
+# Plain text ------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode bytes as text: UTF-8 (with or without BOM) first, then detect the encoding."""
+    if not data:
+        return ""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    # UTF-16 files carry NULs legitimately; their BOM says so.
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    sample = data[:8192]
+    if b"\x00" in sample:
+        raise LoaderError("not-text", f"{path.name} looks like a binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise LoaderError("not-text", f"{path.name} is not valid text in any known encoding")
+    return str(best)
+
+
+def load_text(path: Path, data: bytes) -> Document:
+    return _single(path, decode_text(data, path).replace("\r\n", "\n"))
+
+
+# Markdown --------------------------------------------------------------------------
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def split_markdown(text: str) -> list[tuple[int, int, str]]:
+    """Split Markdown into ``(start, end, heading_path)`` spans at ATX and setext headings."""
+    spans: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str]] = []
+    start, pos, in_fence = 0, 0, False
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        stripped = line.rstrip("\r\n")
+        if _FENCE.match(stripped):
+            in_fence = not in_fence
+        level, title, head_start = 0, "", pos
+        if not in_fence:
+            m = _ATX.match(stripped)
+            if m:
+                level, title = len(m.group(1)), m.group(2).strip()
+            elif (
+                i + 1 < len(lines)
+                and stripped.strip()
+                and _SETEXT.match(lines[i + 1].rstrip("\r\n"))
+                and not _ATX.match(stripped)
+            ):
+                level = 1 if lines[i + 1].lstrip().startswith("=") else 2
+                title = stripped.strip()
+        if level:
+            if head_start > start:
+                spans.append((start, head_start, " > ".join(t for _, t in stack)))
+            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
+            start = head_start
+        pos += len(line)
+    if len(text) > start:
+        spans.append((start, len(text), " > ".join(t for _, t in stack)))
+    return _merge_bare_headings(text, spans)
+
+
+def _merge_bare_headings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A heading with no text of its own before the next heading joins the next section."""
+    merged: list[tuple[int, int, str]] = []
+    carry: int | None = None
+    for i, (s, e, heading) in enumerate(spans):
+        if carry is not None:
+            s, carry = carry, None
+        body = text[s:e].strip().split("\n")[1:]
+        if i + 1 < len(spans) and not "".join(body).strip() and heading:
+            carry = s
+            continue
+        merged.append((s, e, heading))
+    return merged
+
+
+def load_markdown(path: Path, data: bytes) -> Document:
+    text = decode_text(data, path).replace("\r\n", "\n")
+    sections = [
+        Section(text[s:e], s, None, heading)
+        for s, e, heading in split_markdown(text)
+        if text[s:e].strip()
+    ]
+    return Document(str(path), title_for(path), sections)
+
+
+# HTML ------------------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header",
+    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "dd", "dt", "hr",
+    "main", "nav", "aside", "figure", "figcaption", "td", "th",
+}
+_HIDDEN_TAGS = {"script", "style", "head", "noscript", "template", "svg", "title"}
+
+
+class _VisibleText(HTMLParser):
+    """Collects visible text, starting a new section at every h1-h6."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.heading_level = 0
+        self.heading_text: list[str] = []
+        self.stack: list[tuple[int, str]] = []
+        self.breaks: list[tuple[int, str]] = []  # (offset, heading path) where sections begin
+        self.title = ""
+        self._in_title = False
+
+    def _len(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+        if tag in _HIDDEN_TAGS:
+            self.hidden += 1
+            return
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        if re.fullmatch(r"h[1-6]", tag) and not self.hidden:
+            self.heading_level = int(tag[1])
+            self.heading_text = []
+            self._heading_start = self._len()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "hr") and not self.hidden:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag in _HIDDEN_TAGS:
+            self.hidden = max(0, self.hidden - 1)
+            return
+        if re.fullmatch(r"h[1-6]", tag) and self.heading_level:
+            title = " ".join("".join(self.heading_text).split())
+            level = self.heading_level
+            self.stack = [(lv, t) for lv, t in self.stack if lv < level] + [(level, title)]
+            self.breaks.append((self._heading_start, " > ".join(t for _, t in self.stack)))
+            self.heading_level = 0
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        if self.hidden:
+            return
+        text = re.sub(r"\s+", " ", data)
+        if not text.strip() and (not self.parts or self.parts[-1].endswith("\n")):
+            return
+        self.parts.append(text)
+        if self.heading_level:
+            self.heading_text.append(text)
+
+
+def html_sections(markup: str) -> tuple[str, list[tuple[int, int, str]], str]:
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    raw = "".join(parser.parts)
+    # Collapse runs of blank lines while keeping the heading offsets right.
+    text_parts: list[str] = []
+    mapping: list[int] = []  # raw offset -> cleaned offset, sampled at breaks
+    out_len = 0
+    last_nl = 0
+    for ch in raw:
+        mapping.append(out_len)
+        if ch == "\n":
+            last_nl += 1
+            if last_nl > 2:
+                continue
+        else:
+            last_nl = 0
+        text_parts.append(ch)
+        out_len += 1
+    mapping.append(out_len)
+    text = "".join(text_parts)
+    cuts = [(0, "")] + [(mapping[o], h) for o, h in parser.breaks]
+    spans = []
+    for i, (s, heading) in enumerate(cuts):
+        e = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        if e > s:
+            spans.append((s, e, heading))
+    return text, spans, " ".join(parser.title.split())
+
+
+def load_html(path: Path, data: bytes) -> Document:
+    markup = decode_text(data, path)
+    text, spans, html_title = html_sections(markup)
+    sections = [Section(text[s:e], s, None, h) for s, e, h in spans if text[s:e].strip()]
+    return Document(str(path), html_title or title_for(path), sections)
+
+
+# PDF -------------------------------------------------------------------------------
+
+
+def load_pdf(path: Path, data: bytes) -> Document:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            # Many PDFs are "encrypted" with an empty user password only to restrict printing.
+            try:
+                if not reader.decrypt(""):
+                    raise LoaderError("encrypted", f"{path.name} is password-protected")
+            except (NotImplementedError, FileNotDecryptedError) as exc:
+                raise LoaderError("encrypted", f"{path.name} is encrypted ({exc})") from exc
+        sections: list[Section] = []
+        offset = 0
+        pages = len(reader.pages)
+        for number, page in enumerate(reader.pages, start=1):
+            text = (page.extract_text() or "").replace("\x00", "")
+            text = re.sub(r"[ \t]+\n", "\n", text).strip()
+            if text:
+                sections.append(Section(text, offset, number))
+                offset += len(text) + len(PAGE_SEPARATOR)
+    except LoaderError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise LoaderError("encrypted", f"{path.name} is encrypted") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise LoaderError("corrupt", f"{path.name} is not a readable PDF ({exc})") from exc
+    except OSError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on damaged files
+        raise LoaderError("corrupt", f"{path.name} is not a readable PDF ({exc})") from exc
+    if pages and not sections:
+        raise LoaderError(
+            "no-text-layer",
+            f"{path.name} has {pages} page(s) but no text layer (scanned? it needs OCR)",
+        )
+    return Document(str(path), _pdf_title(reader) or title_for(path), sections)
+
+
+def _pdf_title(reader: object) -> str:
+    try:
+        meta = reader.metadata  # type: ignore[attr-defined]
+        title = (meta.title or "").strip() if meta else ""
+    except Exception:
+        return ""
+    return title if len(title) > 2 else ""
+
+
+# DOCX ------------------------------------------------------------------------------
+
+
+def load_docx(path: Path, data: bytes) -> Document:
+    import io
+    import zipfile
+
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise LoaderError("unsupported-type", "python-docx is not installed") from exc
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoaderError("corrupt", f"{path.name} is not a readable Word document") from exc
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    buf: list[str] = []
+    offset = 0
+    section_start = 0
+
+    def flush() -> None:
+        nonlocal section_start
+        text = "".join(buf)
+        if text.strip():
+            sections.append(Section(text, section_start, None, " > ".join(t for _, t in stack)))
+        section_start = offset
+        buf.clear()
+
+    for block in _docx_blocks(document):
+        style, text = block
+        m = re.match(r"(?:Heading|Überschrift|Titre)\s*(\d)", style or "")
+        if m or style == "Title":
+            flush()
+            level = int(m.group(1)) if m else 0
+            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, text.strip())]
+        line = text + "\n"
+        buf.append(line)
+        offset += len(line)
+    flush()
+    return Document(str(path), title_for(path), sections)
+
+
+def _docx_blocks(document: object) -> list[tuple[str, str]]:
+    """Paragraphs and table rows in body order, as ``(style name, text)``."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    blocks: list[tuple[str, str]] = []
+    for item in document.iter_inner_content():  # type: ignore[attr-defined]
+        if isinstance(item, Paragraph):
+            blocks.append((item.style.name if item.style is not None else "", item.text))
+        elif isinstance(item, Table):
+            for row in item.rows:
+                cells = [c.text.strip() for c in row.cells]
+                blocks.append(("", " | ".join(c for c in cells if c)))
+    return blocks
+
+
+# Registry --------------------------------------------------------------------------
+
+Loader = Callable[[Path, bytes], Document]
+
+
+def loader_for(path: Path) -> Loader | None:
+    ext = path.suffix.lower()
+    if ext == ".pdf":
+        return load_pdf
+    if ext == ".docx":
+        return load_docx
+    if ext in MARKDOWN_EXTENSIONS:
+        return load_markdown
+    if ext in HTML_EXTENSIONS:
+        return load_html
+    if ext in TEXT_EXTENSIONS:
+        return load_text
+    return None
+
+
+def is_supported(path: Path) -> bool:
+    return loader_for(path) is not None
+
+
+def load(path: Path, data: bytes | None = None) -> Document:
+    """Load any supported file, or raise :class:`LoaderError` saying why not.
+
+    ``data`` is the file's content when the caller has already read it (to hash it).
+    """
+    loader = loader_for(path)
+    if loader is None:
+        raise LoaderError("unsupported-type", f"{path.name}: unsupported file type")
+    try:
+        return loader(path, path.read_bytes() if data is None else data)
+    except FileNotFoundError as exc:
+        raise LoaderError("vanished", f"{path} disappeared while being read") from exc
+    except PermissionError as exc:
+        raise LoaderError("permission-denied", f"{path}: permission denied") from exc
+    except IsADirectoryError as exc:
+        raise LoaderError("unsupported-type", f"{path} is a directory") from exc

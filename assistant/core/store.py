@@ -1,0 +1,94 @@
+"""Vector store: Chroma, embedded on disk by default or a Chroma server over HTTP.
+
+Embeddings are computed by our embedder; Chroma never embeds (its default embedder would
+download a model). Telemetry is off. The collection name carries the index profile, so a
+different embedding model never mixes vectors of different spaces.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.core.errors import StoreError
+
+# Chroma caps the ids in one call; stay well below it.
+_MAX_BATCH = 4000
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class VectorStore:
+    def __init__(self, collection: str, path: Path | None = None, host: str | None = None,
+                 port: int = 8000):
+        logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
+        import chromadb
+
+        try:
+            if host:
+                self.client = chromadb.HttpClient(host=host, port=port,
+                                                  settings=_chroma_settings())
+            else:
+                assert path is not None
+                path.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(path),
+                                                        settings=_chroma_settings())
+            self.collection = self.client.get_or_create_collection(
+                collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:
+            where = f"{host}:{port}" if host else str(path)
+            raise StoreError(f"cannot open the vector store at {where}: {exc}") from exc
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray,
+            metadatas: Sequence[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), _MAX_BATCH):
+            self.collection.upsert(
+                ids=list(ids[i : i + _MAX_BATCH]),
+                embeddings=vectors[i : i + _MAX_BATCH].tolist(),
+                metadatas=list(metadatas[i : i + _MAX_BATCH]),
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), _MAX_BATCH):
+            self.collection.delete(ids=list(ids[i : i + _MAX_BATCH]))
+
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity, best first."""
+        total = self.count()
+        if total == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(n, total), include=["distances"]
+        )
+        ids = res["ids"][0]
+        dists = res["distances"][0] if res.get("distances") else [1.0] * len(ids)
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        res = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32)
+                for i, e in zip(res["ids"], res["embeddings"], strict=True)}
+
+    def ids(self) -> set[str]:
+        out: set[str] = set()
+        offset = 0
+        while True:
+            res = self.collection.get(include=[], limit=_MAX_BATCH, offset=offset)
+            if not res["ids"]:
+                return out
+            out.update(res["ids"])
+            offset += len(res["ids"])
+
+    def count(self) -> int:
+        return int(self.collection.count())

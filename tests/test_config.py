@@ -1,0 +1,42 @@
+"""Settings: ASSISTANT_HOME, TOML in the config dir, environment overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from assistant import paths
+from assistant.config import load_settings, save_settings
+
+
+def test_home_moves_config_and_data(assistant_home: Path) -> None:
+    s = load_settings()
+    assert s.data_path == assistant_home / "data"
+    assert paths.config_file() == assistant_home / "config" / "config.toml"
+
+
+def test_toml_then_env_precedence(assistant_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings()
+    s.retrieval.top_k = 9
+    s.llm.n_ctx = 2048
+    save_settings(s)
+    assert load_settings().retrieval.top_k == 9
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__TOP_K", "3")
+    reloaded = load_settings()
+    assert reloaded.retrieval.top_k == 3 and reloaded.llm.n_ctx == 2048
+
+
+def test_model_path_relative_to_models_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ASSISTANT_LLM__MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("ASSISTANT_LLM__MODEL", "x.gguf")
+    assert load_settings().model_path == tmp_path / "x.gguf"
+
+
+def test_newer_schema_is_refused(assistant_home: Path) -> None:
+    cfg = paths.config_file()
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("schema_version = 99\n")
+    with pytest.raises(ValidationError):
+        load_settings()

@@ -1,0 +1,47 @@
+"""The engine attaches citations by checking sentences against passages."""
+
+from __future__ import annotations
+
+from assistant.core.types import Passage
+from assistant.core.verify import attach_citations, split_sentences
+
+
+def passage(text: str, page: int) -> Passage:
+    return Passage(chunk_id=f"c{page}", path="/d/r.pdf", page=page, start=0, end=len(text),
+                   text=text)
+
+
+PASSAGES = [
+    passage("The survey team visited forty-two lighthouses in 2019.", 2),
+    passage("Lindesnes lighthouse was first lit in 1656; its tower dates from 1915.", 3),
+]
+
+
+def test_sentence_cited_to_the_passage_that_supports_it() -> None:
+    att = attach_citations("Lindesnes was first lit in 1656.", "When was Lindesnes first lit?",
+                           PASSAGES)
+    assert [c.n for c in att.citations] == [2]
+    assert att.citations[0].page == 3
+    assert att.answer == "Lindesnes was first lit in 1656 [2]."
+
+
+def test_model_markers_are_replaced_by_checked_ones() -> None:
+    att = attach_citations("It was first lit in 1656 [1].", "When was Lindesnes first lit?",
+                           PASSAGES)
+    assert [c.n for c in att.citations] == [2]
+    assert "[1]" not in att.answer
+
+
+def test_unsupported_answer_gets_no_citation() -> None:
+    att = attach_citations("It was built by Napoleon in 1802.", "Who built Lindesnes?", PASSAGES)
+    assert att.citations == [] and not att.supported
+
+
+def test_restating_the_question_is_not_support() -> None:
+    att = attach_citations("Lindesnes lighthouse was first lit.", "When was Lindesnes lighthouse "
+                           "first lit?", PASSAGES)
+    assert not att.supported
+
+
+def test_loops_and_list_markers_are_cleaned() -> None:
+    assert split_sentences("1. Same thing. 2. Same thing.\n- Other") == ["Same thing.", "Other"]
