@@ -104,5 +104,7 @@ class Services:
         }
 
     def close(self) -> None:
+        if "generator" in self.__dict__:
+            self.generator.close()
         if "catalog" in self.__dict__:
             self.catalog.close()

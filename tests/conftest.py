@@ -48,7 +48,8 @@ def generator(model_path: Path):
 
     g = LocalGenerator(model_path, n_ctx=4096)
     g.llama  # noqa: B018
-    return g
+    yield g
+    g.close()
 
 
 @pytest.fixture
@@ -61,4 +62,7 @@ def services(assistant_home: Path, embedder, generator):
     svc.__dict__["embedder"] = embedder
     svc.__dict__["generator"] = generator
     yield svc
+    # the session's models outlive this test's services
+    svc.__dict__.pop("generator", None)
+    svc.__dict__.pop("embedder", None)
     svc.close()

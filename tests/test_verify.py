@@ -45,3 +45,22 @@ def test_restating_the_question_is_not_support() -> None:
 
 def test_loops_and_list_markers_are_cleaned() -> None:
     assert split_sentences("1. Same thing. 2. Same thing.\n- Other") == ["Same thing.", "Other"]
+
+
+def test_supported_clause_cites_and_unsupported_tail_is_reported() -> None:
+    att = attach_citations("Lindesnes was first lit in 1656, and it is still standing today.",
+                           "When was Lindesnes first lit?", PASSAGES)
+    assert [c.n for c in att.citations] == [2]
+    assert att.sentences[0].unsupported == ["it is still standing today."]
+
+
+def test_wrong_number_is_not_supported() -> None:
+    att = attach_citations("Lindesnes was first lit in 1756.", "When was Lindesnes first lit?",
+                           PASSAGES)
+    assert not att.supported
+
+
+def test_numbers_in_words_match_digits() -> None:
+    att = attach_citations("The team visited 42 lighthouses.", "How many did the team visit?",
+                           PASSAGES)
+    assert [c.n for c in att.citations] == [1]

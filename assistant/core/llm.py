@@ -97,6 +97,13 @@ class LocalGenerator:
                 if piece:
                     yield piece
 
+    def close(self) -> None:
+        """Free the model now: llama-cpp-python's own finaliser fails at interpreter exit."""
+        with self._load_lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+
     def info(self) -> dict[str, Any]:
         return {
             "path": str(self.model_path),

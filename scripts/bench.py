@@ -1,0 +1,178 @@
+"""Benchmarks, printed as one JSON object. Figures live here, not in timed tests.
+
+    python scripts/bench.py [--data ../shared/eval/squad2-dev.json] [--queries 50] [--answers 5]
+
+- indexing: chunks/s through the whole indexer, and its ratio to a bare
+  ``SentenceTransformer.encode`` of the same chunk texts in the same run (model loaded first);
+- retrieval: query latency p50/p95 (embed + dense + BM25 + fusion);
+- generation: time to first token and tokens/s through the answer pipeline, and their ratios
+  to a bare llama-cpp-python chat completion on the same prompt with the same parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "eval" / "squad2-dev.json"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def write_corpus(data_file: Path | None, folder: Path) -> list[str]:
+    """One file per paragraph (many small documents); returns questions to query with."""
+    if data_file and data_file.is_file():
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+        questions = []
+        for article in data["data"]:
+            for i, para in enumerate(article["paragraphs"]):
+                name = re.sub(r"\W+", "_", article["title"]) + f"-{i:03d}.txt"
+                (folder / name).write_text(para["context"], encoding="utf-8")
+                questions += [qa["question"] for qa in para["qas"]]
+        return questions
+    import shutil
+
+    for f in (REPO / "resources" / "sample-docs").iterdir():
+        shutil.copy(f, folder / f.name)
+    return ["How long does hot composting take?", "How often should I oil a bike chain?",
+            "How do I store a sourdough starter?", "When should I repot a plant?"]
+
+
+def bench_indexing(services, docs: Path) -> dict:
+    from assistant.core.types import IndexSummary
+
+    services.embedder.encode(["warm up"])  # load the model outside the timings
+    t = time.perf_counter()
+    summary = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    index_s = time.perf_counter() - t
+    rows = services.catalog.db.execute("SELECT context, text FROM chunks").fetchall()
+    texts = [f"{c}\n{x}" if c else x for c, x in rows]
+    t = time.perf_counter()
+    services.embedder.model.encode(texts, batch_size=services.embedder.batch_size,
+                                   normalize_embeddings=True, show_progress_bar=False)
+    raw_s = time.perf_counter() - t
+    t = time.perf_counter()
+    again = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    rescan_s = time.perf_counter() - t
+    index_rate = summary.embedded_chunks / index_s
+    raw_rate = len(texts) / raw_s
+    return {
+        "files": summary.added, "chunks": summary.embedded_chunks,
+        "seconds": round(index_s, 3), "chunks_per_s": round(index_rate, 1),
+        "raw_encode_chunks_per_s": round(raw_rate, 1),
+        "ratio_to_raw_encode": round(index_rate / raw_rate, 3),
+        "unchanged_rescan_seconds": round(rescan_s, 3),
+        "unchanged_rescan_embedded": again.embedded_chunks,
+    }
+
+
+def bench_retrieval(services, questions: list[str], n: int) -> dict:
+    services.retriever.search("warm up", 5)
+    times = []
+    for q in questions[:n]:
+        t = time.perf_counter()
+        services.retriever.search(q, services.settings.retrieval.top_k)
+        times.append(time.perf_counter() - t)
+    return {"queries": len(times), "p50_ms": round(percentile(times, 0.5) * 1000, 2),
+            "p95_ms": round(percentile(times, 0.95) * 1000, 2)}
+
+
+def bench_generation(services, questions: list[str], n: int, max_tokens: int) -> dict:
+    from assistant.core.prompting import build_messages
+
+    gen = services.generator
+    llama = gen.llama
+    engine_ttft, engine_tps, bare_ttft, bare_tps, pipeline_ttft = [], [], [], [], []
+    for q in questions[:n]:
+        passages = services.retriever.search(q, services.settings.retrieval.top_k)
+        budget = gen.n_ctx - max_tokens
+        messages, _ = build_messages(q, passages, gen.count_tokens, budget)
+
+        # through the engine's generator (the lane, streaming, our sampling parameters)
+        t = time.perf_counter()
+        first, count = None, 0
+        for _ in gen.stream_chat(messages, max_tokens, 0.0):
+            first = first or time.perf_counter() - t
+            count += 1
+        total = time.perf_counter() - t
+        engine_ttft.append(first or total)
+        engine_tps.append(count / max(total - (first or 0), 1e-9))
+
+        # bare llama-cpp-python, same prompt and parameters
+        llama.reset()
+        t = time.perf_counter()
+        first, count = None, 0
+        for chunk in llama.create_chat_completion(
+                messages=messages, stream=True, max_tokens=max_tokens, temperature=0.0,
+                seed=gen.seed, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.1):
+            if chunk["choices"][0]["delta"].get("content"):
+                first = first or time.perf_counter() - t
+                count += 1
+        total = time.perf_counter() - t
+        bare_ttft.append(first or total)
+        bare_tps.append(count / max(total - (first or 0), 1e-9))
+
+        # the whole pipeline a user waits on: retrieval + prompt + first token
+        t = time.perf_counter()
+        for event in services.answerer.answer(q):
+            if type(event).__name__ == "TokenStreamed":
+                pipeline_ttft.append(time.perf_counter() - t)
+                break
+    med = statistics.median
+    return {
+        "model": gen.name, "questions": min(n, len(questions)), "max_tokens": max_tokens,
+        "gpu_offload": gen.info()["gpu_offload"], "threads": gen.threads,
+        "ttft_s": round(med(engine_ttft), 3), "tokens_per_s": round(med(engine_tps), 1),
+        "bare_ttft_s": round(med(bare_ttft), 3), "bare_tokens_per_s": round(med(bare_tps), 1),
+        "ttft_ratio_to_bare": round(med(engine_ttft) / med(bare_ttft), 3),
+        "tokens_per_s_ratio_to_bare": round(med(engine_tps) / med(bare_tps), 3),
+        "pipeline_ttft_s": round(med(pipeline_ttft), 3) if pipeline_ttft else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="SQuAD-format JSON to build the corpus from (else sample docs)")
+    parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--answers", type=int, default=5)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--model", help="GGUF in models/ or a path (default: settings)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
+        os.environ["ASSISTANT_HOME"] = str(Path(tmp) / "home")
+        if args.model:
+            os.environ["ASSISTANT_LLM__MODEL"] = args.model
+        from assistant.services import Services
+
+        docs = Path(tmp) / "docs"
+        docs.mkdir()
+        questions = write_corpus(args.data, docs)
+        services = Services()
+        report = {"corpus": str(args.data if args.data.is_file() else "resources/sample-docs"),
+                  "cpu_count": os.cpu_count()}
+        report["indexing"] = bench_indexing(services, docs)
+        report["retrieval"] = bench_retrieval(services, questions, args.queries)
+        if args.answers:
+            report["generation"] = bench_generation(services, questions, args.answers,
+                                                    args.max_tokens)
+        services.close()
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,157 @@
+"""The command line: JSON shapes scripts rely on, batch mode, and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import cli
+from tests.helpers import FACT_PAGES, make_pdf
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def run(services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """Run the CLI in-process on the session's loaded models; returns (code, out, err)."""
+    import assistant.services
+
+    monkeypatch.setattr(assistant.services, "Services", lambda settings=None: services)
+    monkeypatch.setattr(services, "close", lambda: None)
+
+    def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    d = tmp_path / "docs"
+    d.mkdir()
+    make_pdf(d / "survey.pdf", FACT_PAGES)
+    (d / "bread.md").write_text("# Bread\n\nSourdough bread rises for twelve hours.\n")
+    return d
+
+
+@pytest.mark.integration
+def test_index_ask_search_status_json(run, docs: Path) -> None:
+    code, out, _ = run("index", "--json", str(docs))
+    assert code == 0
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert set(summary) == {"added", "updated", "unchanged", "moved", "removed", "failed",
+                            "embedded_chunks", "seconds"}
+    assert summary["added"] == 2 and summary["embedded_chunks"] > 0
+
+    code, out, _ = run("search", "--json", "-k", "3", "When was Lindesnes first lit?")
+    results = json.loads(out)
+    assert code == 0 and len(results) == 3
+    assert {"rank", "path", "page", "start", "end", "text", "score"} <= set(results[0])
+    assert results[0]["page"] == 3 and results[0]["rank"] == 1
+
+    code, out, _ = run("ask", "--json", "When was the Lindesnes lighthouse first lit?")
+    answer = json.loads(out)
+    assert {"question", "answer", "abstained", "citations", "timings"} <= set(answer)
+    assert answer["abstained"] is False
+    c = answer["citations"][0]
+    assert {"n", "path", "page", "start", "end", "text", "score"} <= set(c)
+    assert c["page"] == 3
+
+    code, out, _ = run("status", "--json")
+    status = json.loads(out)
+    assert {"files", "chunks", "errors", "model", "embedder", "data_dir"} <= set(status)
+    assert status["files"] == 2 and status["errors"] == []
+
+
+@pytest.mark.integration
+def test_ask_streams_then_lists_sources(run, docs: Path) -> None:
+    run("index", str(docs))
+    code, out, _ = run("ask", "When was the Lindesnes lighthouse first lit?")
+    assert code == 0
+    assert "Sources:" in out
+    assert any(line.startswith("[") and "survey.pdf:3" in line for line in out.splitlines())
+
+
+@pytest.mark.integration
+def test_batch_keeps_order_and_loads_once(run, docs: Path, tmp_path: Path) -> None:
+    run("index", str(docs))
+    code, out, _ = run("ask", "--batch", "-",
+                       stdin="When was Lindesnes first lit?\n\nHow long does sourdough rise?\n")
+    lines = [json.loads(line) for line in out.strip().splitlines()]
+    assert code == 0 and len(lines) == 3
+    assert lines[0]["question"] == "When was Lindesnes first lit?"
+    assert "error" in lines[1]
+    assert lines[2]["question"] == "How long does sourdough rise?"
+
+    queries = tmp_path / "q.txt"
+    queries.write_text("Lindesnes\nsourdough\n")
+    code, out, _ = run("search", "--batch", str(queries), "-k", "1")
+    first, second = (json.loads(line) for line in out.strip().splitlines())
+    assert first[0]["path"].endswith("survey.pdf") and second[0]["path"].endswith("bread.md")
+
+
+@pytest.mark.integration
+def test_forget_and_errors_listing(run, docs: Path) -> None:
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 nope")
+    code, _, err = run("index", str(docs))
+    assert code == 1 and "broken.pdf" in err and "corrupt" in err
+    code, out, _ = run("status", "--errors")
+    assert "broken.pdf" in out and "[corrupt]" in out
+    code, out, _ = run("forget", str(docs / "survey.pdf"))
+    assert code == 0 and "Removed 1" in out
+    code, _, err = run("forget", str(docs / "survey.pdf"))
+    assert code == 1 and "not in the index" in err
+
+
+def cli_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
+                          text=True, env=full_env, cwd=REPO, timeout=300)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_empty_question_is_one_line_error() -> None:
+    assert_one_line_error(cli_process("ask", "  "), "question is empty")
+
+
+def test_missing_model_is_one_line_error(tmp_path: Path) -> None:
+    proc = cli_process("ask", "anything?", env={"ASSISTANT_LLM__MODEL": str(tmp_path / "no.gguf")})
+    assert_one_line_error(proc, "model file not found", "fetch_model")
+
+
+def test_missing_path_is_one_line_error(tmp_path: Path) -> None:
+    assert_one_line_error(cli_process("index", str(tmp_path / "nowhere")), "no such file")
+
+
+def test_bad_pdf_is_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really")
+    assert_one_line_error(cli_process("index", str(bad)), "bad.pdf", "corrupt")
+
+
+def test_not_a_gguf_is_one_line_error(tmp_path: Path, assistant_home: Path) -> None:
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"definitely not gguf")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("Some text about otters and rivers.")
+    assert cli_process("index", str(tmp_path / "d")).returncode == 0
+    proc = cli_process("ask", "What about otters?", env={"ASSISTANT_LLM__MODEL": str(fake)})
+    assert_one_line_error(proc, "fake.gguf")
