@@ -160,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["ASSISTANT_LLM__MODEL"] = args.model
         if args.top_k:
             os.environ["ASSISTANT_RETRIEVAL__TOP_K"] = str(args.top_k)
-        from assistant.services import Services
         from assistant.core.types import IndexSummary
+        from assistant.services import Services
 
         docs = Path(tmp) / "docs"
         docs.mkdir()

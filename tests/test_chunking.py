@@ -46,7 +46,7 @@ def test_chunks_cover_everything_with_overlap(tokenizer) -> None:
         covered.update(range(c.start, c.end))
     letters = {i for i, ch in enumerate(text) if not ch.isspace()}
     assert letters <= covered
-    overlaps = [a.end > b.start for a, b in zip(chunks, chunks[1:])]
+    overlaps = [a.end > b.start for a, b in zip(chunks, chunks[1:], strict=False)]
     assert all(overlaps)
 
 

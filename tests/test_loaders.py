@@ -27,7 +27,8 @@ def test_pdf_text_per_page(tmp_path: Path) -> None:
     assert "gamma" in doc.sections[2].text
     assert doc.title == "Report"
     # offsets don't overlap and increase
-    assert all(a.offset + len(a.text) < b.offset for a, b in zip(doc.sections, doc.sections[1:]))
+    pairs = zip(doc.sections, doc.sections[1:], strict=False)
+    assert all(a.offset + len(a.text) < b.offset for a, b in pairs)
 
 
 def test_encrypted_pdf_has_specific_reason(tmp_path: Path) -> None:
@@ -88,7 +89,8 @@ def test_binary_file_is_not_text(tmp_path: Path) -> None:
 
 
 def test_markdown_heading_paths_and_offsets(tmp_path: Path) -> None:
-    md = "# Guide\n\nIntro text.\n\n## Setup\n\n### Linux\n\nUse apt.\n\n```\n# not a heading\n```\n\n## Usage\n\nRun it.\n"
+    md = ("# Guide\n\nIntro text.\n\n## Setup\n\n### Linux\n\nUse apt.\n\n"
+          "```\n# not a heading\n```\n\n## Usage\n\nRun it.\n")
     f = tmp_path / "guide.md"
     f.write_text(md)
     doc = loaders.load(f)

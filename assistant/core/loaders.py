@@ -113,7 +113,10 @@ def split_markdown(text: str) -> list[tuple[int, int, str]]:
     return _merge_bare_headings(text, spans)
 
 
-def _merge_bare_headings(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+Span = tuple[int, int, str]
+
+
+def _merge_bare_headings(text: str, spans: list[Span]) -> list[Span]:
     """A heading with no text of its own before the next heading joins the next section."""
     merged: list[tuple[int, int, str]] = []
     carry: int | None = None
