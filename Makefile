@@ -28,7 +28,7 @@ endif
 # Built wheels are kept per (version, build flags), outside the checkout, so a fresh clone
 # does not compile llama.cpp again, and a wheel built with other flags is never reused.
 LLAMA_KEY := $(shell $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest()[:12])" "$(LLAMA_CPP_VERSION) $(LLAMA_CMAKE_ARGS) $(UNAME_S) $(UNAME_M)")
-WHEELHOUSE ?= $(HOME)/.cache/assistant/wheels/$(LLAMA_KEY)
+WHEELHOUSE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/assistant/wheels/$(LLAMA_KEY)
 
 .PHONY: run test install install-dev model demo bench eval lint clean help
 
