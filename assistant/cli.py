@@ -228,6 +228,9 @@ def _ask_interactive(services: Any, question: str) -> None:
             else:
                 if not draft or draft.split() != event.answer.split():
                     out.write(("\nWith citations: " if draft else "") + event.answer + "\n")
+                if event.unsupported:
+                    out.write("(Not backed by your documents: "
+                              + "; ".join(f"\"{c}\"" for c in event.unsupported) + ")\n")
                 out.write("\nSources:\n")
                 for c in event.citations:
                     snippet = " ".join(c.text.split())[:90]

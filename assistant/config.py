@@ -49,6 +49,13 @@ class RetrievalSettings(BaseModel):
     lexical_k: int = Field(30, ge=1, description="Candidates from BM25 (SQLite FTS5).")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     top_k: int = Field(5, ge=1, description="Passages offered to the model.")
+    focus_margin: float = Field(
+        0.1,
+        ge=0.0,
+        description="Passages less similar to the question than the best one by more than this "
+        "are left out of the prompt (the top two always stay): small models do better "
+        "without near-misses.",
+    )
     min_similarity: float = Field(
         0.3,
         description="Below this cosine similarity of the best passage, with few question words "
@@ -64,7 +71,7 @@ class LLMSettings(BaseModel):
         "", description="Where GGUF files live. Empty: models/ of the checkout or the data dir."
     )
     n_ctx: int = Field(4096, ge=512, description="Context window in tokens.")
-    max_answer_tokens: int = Field(320, ge=16, description="Longest answer, in tokens.")
+    max_answer_tokens: int = Field(200, ge=16, description="Longest answer, in tokens.")
     temperature: float = Field(0.1, ge=0.0, description="Sampling temperature.")
     n_gpu_layers: int = Field(
         -1, description="Layers offloaded to Metal/CUDA when the build supports it; -1 = all."

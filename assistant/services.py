@@ -87,7 +87,8 @@ class Services:
     def answerer(self) -> Answerer:
         s = self.settings
         return Answerer(self.retriever, self.generator, s.retrieval.top_k,
-                        s.retrieval.min_similarity, s.llm.max_answer_tokens, s.llm.temperature)
+                        s.retrieval.min_similarity, s.llm.max_answer_tokens, s.llm.temperature,
+                        s.retrieval.focus_margin)
 
     def status(self) -> dict[str, Any]:
         counts = self.catalog.counts()

@@ -43,8 +43,8 @@ def make_docx(path: Path, blocks: list[tuple[str, str]]) -> Path:
 FACT_PAGES = [
     "Page one introduces the Lighthouse Project, a survey of coastal lighthouses in Norway.",
     "The survey team visited forty-two lighthouses during the summer of 2019.",
-    "The oldest lighthouse in the survey, Lindesnes, was first lit in 1656 and its current "
-    "cast-iron tower dates from 1915. Its beam reaches nineteen nautical miles.",
+    "The oldest lighthouse in the survey is Lindesnes. The Lindesnes lighthouse was first lit "
+    "in 1656. Its current cast-iron tower dates from 1915.",
     "Funding came from the Coastal Heritage Foundation, which contributed 3.2 million kroner.",
     "The final report recommends automating the remaining staffed stations by 2030.",
 ]

@@ -64,3 +64,9 @@ def test_numbers_in_words_match_digits() -> None:
     att = attach_citations("The team visited 42 lighthouses.", "How many did the team visit?",
                            PASSAGES)
     assert [c.n for c in att.citations] == [1]
+
+
+def test_meta_words_are_not_claims() -> None:
+    att = attach_citations("The answer to this question is: Lindesnes was first lit in 1656.",
+                           "When was Lindesnes first lit?", PASSAGES)
+    assert [c.n for c in att.citations] == [2]

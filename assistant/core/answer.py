@@ -18,6 +18,9 @@ from assistant.core.retrieval import Retriever, terms
 from assistant.core.types import AnswerDone, AnswerEvent, Passage, SourcesFound, TokenStreamed
 from assistant.core.verify import attach_citations, stem, stems
 
+# Small models sometimes carry on by writing the next question or source themselves.
+STOP = ["\nQuestion:", "Question:", "\nSources:"]
+
 # How models say they can't answer from the sources.
 _DECLINE = re.compile(
     r"can(?:'|no)t find|cannot find|can ?not answer|unable to (?:find|answer)|"
@@ -37,6 +40,20 @@ def question_coverage(question: str, passage: Passage) -> float:
     return sum(1 for w in wanted if stem(w) in have) / len(wanted)
 
 
+def focus(passages: list[Passage], margin: float, keep: int = 2) -> list[Passage]:
+    """Drop passages far less similar to the question than the best one.
+
+    Small models lose the thread in long contexts full of near-misses; the first ``keep``
+    passages always stay (fusion may rank a lexical hit high that the embedding misjudges).
+    """
+    sims = [p.similarity for p in passages if p.similarity is not None]
+    if not sims:
+        return passages
+    floor = max(sims) - margin
+    return [p for i, p in enumerate(passages)
+            if i < keep or (p.similarity is not None and p.similarity >= floor)]
+
+
 def is_relevant(question: str, passages: list[Passage], min_similarity: float) -> bool:
     """Whether the best passages plausibly address the question at all."""
     for p in passages:
@@ -49,14 +66,15 @@ def is_relevant(question: str, passages: list[Passage], min_similarity: float) -
 
 class Answerer:
     def __init__(self, retriever: Retriever, generator: LocalGenerator, top_k: int = 5,
-                 min_similarity: float = 0.3, max_answer_tokens: int = 320,
-                 temperature: float = 0.1):
+                 min_similarity: float = 0.3, max_answer_tokens: int = 200,
+                 temperature: float = 0.1, focus_margin: float = 0.1):
         self.retriever = retriever
         self.generator = generator
         self.top_k = top_k
         self.min_similarity = min_similarity
         self.max_answer_tokens = max_answer_tokens
         self.temperature = temperature
+        self.focus_margin = focus_margin
 
     def answer(self, question: str) -> Iterator[AnswerEvent]:
         question = question.strip()
@@ -74,11 +92,12 @@ class Answerer:
             return
 
         budget = self.generator.n_ctx - self.max_answer_tokens
-        messages, used = build_messages(question, passages, self.generator.count_tokens, budget)
+        offered = focus(passages, self.focus_margin)
+        messages, used = build_messages(question, offered, self.generator.count_tokens, budget)
         t1 = time.perf_counter()
         pieces: list[str] = []
         for piece in self.generator.stream_chat(messages, self.max_answer_tokens,
-                                                self.temperature):
+                                                self.temperature, stop=STOP):
             if not pieces:
                 timings["first_token_s"] = time.perf_counter() - t1
             pieces.append(piece)
@@ -99,4 +118,6 @@ class Answerer:
         if not attribution.supported:
             yield AnswerDone(question, NOT_FOUND, True, [], timings, "unsupported", draft)
             return
-        yield AnswerDone(question, attribution.answer, False, attribution.citations, timings)
+        unsupported = [c for s in attribution.sentences for c in s.unsupported]
+        yield AnswerDone(question, attribution.answer, False, attribution.citations, timings,
+                         unsupported=unsupported)

@@ -121,6 +121,7 @@ class AnswerDone:
     timings: dict[str, float]
     reason: str = ""  # why the assistant abstained, when it did
     draft: str = ""  # the model's own text when the engine replaced it with an abstention
+    unsupported: list[str] = field(default_factory=list)  # answer clauses no source holds
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,6 +130,7 @@ class AnswerDone:
             "abstained": self.abstained,
             "reason": self.reason,
             "citations": [c.to_json() for c in self.citations],
+            "unsupported_claims": self.unsupported,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 

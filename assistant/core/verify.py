@@ -114,11 +114,17 @@ class _Claim:
     keys: set[str]
 
 
+# Words about the answer rather than about the world ("The answer to this question is:",
+# "According to the sources, ..."): they are not claims a passage has to hold.
+META = stems("answer answers question questions source sources according based information "
+             "provided text document documents context passage passages mentioned stated says")
+
+
 def _claims(sentence: str, question_stems: set[str]) -> list[_Claim]:
     """The clauses of a sentence that say something beyond the question."""
     out = []
     for clause in _CLAUSE.split(sentence):
-        words = stems(clause) - question_stems
+        words = stems(clause) - question_stems - META
         if words:
             out.append(_Claim(clause.strip(), words, key_stems(clause) & words))
     return out
