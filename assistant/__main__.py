@@ -2,4 +2,6 @@
 
 from assistant.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes started with 'spawn' import this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -57,6 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forget", help="remove a file or folder from the index")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
 
+    p = sub.add_parser("watch", help="keep folders indexed as they change (Ctrl+C stops)")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="folders to add to the watched folders (kept in config.toml)")
+    p.add_argument("--polling", action="store_true",
+                   help="poll instead of OS events (network drives, some containers)")
+    p.add_argument("--json", action="store_true", help="one JSON object per batch")
+
+    p = sub.add_parser("unwatch", help="stop watching folders (their files stay indexed)")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    sub.add_parser("reindex",
+                   help="rebuild the index for changed chunking/embedding settings, with an "
+                        "estimate; the current index answers until the new one is ready")
+
     sub.add_parser("demo", help="index the sample documents and answer a sample question")
     return parser
 
@@ -111,40 +125,215 @@ def _settings() -> Any:
 # index ------------------------------------------------------------------------------
 
 
-def cmd_index(services: Any, args: argparse.Namespace) -> int:
+def _index_with_progress(services: Any, events: Any, label: str = "Indexing") -> Any:
+    """Show index events as a progress bar on stderr; return the summary."""
     from tqdm import tqdm
 
     from assistant.core.types import FileFailed, IndexProgress, IndexSummary
 
-    summary: IndexSummary | None = None
+    summary = None
     bar = None
-    for event in services.indexer.index(args.paths):
+    for event in events:
         if isinstance(event, IndexProgress):
             if bar is None:
                 bar = tqdm(total=event.files_total, unit="file", file=sys.stderr,
-                           disable=None, dynamic_ncols=True, desc="Indexing")
+                           disable=None, dynamic_ncols=True, desc=label)
             bar.n = event.files_done
             bar.set_postfix_str(
                 f"{event.chunks_embedded} chunks, {event.chunks_per_s:.0f}/s, "
                 f"{event.errors} errors", refresh=False)
             bar.refresh()
         elif isinstance(event, FileFailed):
-            msg = f"skipped {event.path}: {event.message} [{event.reason}]"
+            msg = f"skipped {_display(event.path)}: {event.message} [{event.reason}]"
             (bar.write(msg, file=sys.stderr) if bar else print(msg, file=sys.stderr))
         elif isinstance(event, IndexSummary):
             summary = event
     if bar is not None:
         bar.close()
+    return summary
+
+
+def _report_repair(services: Any) -> None:
+    report = services.repair_report
+    if report is not None and report.changed:
+        print(f"Repaired the index after an interrupted run: {report.orphan_vectors_deleted} "
+              f"stray vectors removed, {len(report.files_reindexed)} file(s) to index again"
+              f"{', full-text index rebuilt' if report.fts_rebuilt else ''}.", file=sys.stderr)
+
+
+def _rebuild_note(services: Any) -> None:
+    if services.rebuild_pending:
+        print("Note: chunking or embedding settings changed. The index built with the old "
+              "settings still answers; run `assistant reindex` to rebuild (it shows an "
+              "estimate first), or `assistant watch` rebuilds in the background.",
+              file=sys.stderr)
+
+
+def cmd_index(services: Any, args: argparse.Namespace) -> int:
+    indexer = services.indexer
+    _report_repair(services)
+    summary = _index_with_progress(services, indexer.index(args.paths))
     assert summary is not None
     if args.json:
         print(json.dumps(summary.to_json()))
     else:
         print(
             f"Indexed in {summary.seconds:.1f}s: {summary.added} added, {summary.updated} "
-            f"updated, {summary.unchanged} unchanged, {summary.removed} removed, "
-            f"{summary.failed} failed; {summary.embedded_chunks} chunks embedded."
+            f"updated, {summary.unchanged} unchanged, {summary.moved} moved, {summary.removed} "
+            f"removed, {summary.failed} failed; {summary.embedded_chunks} chunks embedded."
         )
+    _rebuild_note(services)
     return EXIT_ERROR if summary.failed else EXIT_OK
+
+
+def cmd_reindex(services: Any, args: argparse.Namespace) -> int:
+    from assistant.core.types import RebuildDone, RebuildStarted
+
+    if not services.rebuild_pending:
+        print("The index already matches the current settings; nothing to rebuild.")
+        return EXIT_OK
+    services.writer_lock.acquire()
+    print("Estimating…", file=sys.stderr)
+    events = services.rebuild()
+    for event in events:
+        if isinstance(event, RebuildStarted):
+            print(f"Rebuilding the index for the new settings: {event.files} files, about "
+                  f"{event.chunks_estimate} chunks, roughly {_duration(event.seconds_estimate)}. "
+                  "The current index answers questions until the new one is ready.",
+                  file=sys.stderr)
+            break
+    rest = _until_done(events)
+    _index_with_progress(services, rest.events(), "Rebuilding")
+    done = rest.done
+    if done is not None:
+        print(f"Rebuilt in {done.seconds:.1f}s ({done.embedded_chunks} chunks embedded); "
+              "the new index is now the one answering.")
+    return EXIT_OK if isinstance(done, RebuildDone) else EXIT_ERROR
+
+
+class _until_done:  # noqa: N801 - reads as a function at the call site
+    """Pass index events through; keep the RebuildDone that ends the stream."""
+
+    def __init__(self, events: Any):
+        self._events = events
+        self.done: Any = None
+
+    def events(self) -> Iterator[Any]:
+        from assistant.core.types import RebuildDone
+
+        for event in self._events:
+            if isinstance(event, RebuildDone):
+                self.done = event
+            else:
+                yield event
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+# watch ------------------------------------------------------------------------------
+
+
+def cmd_watch(services: Any, args: argparse.Namespace) -> int:
+    import threading
+
+    from assistant.config import update_config_file
+    from assistant.core.scanner import absolute
+    from assistant.core.types import FileFailed, RebuildDone, RebuildStarted
+    from assistant.core.watcher import BatchDone, FolderWatcher, WatchStarted
+
+    folders = list(services.settings.watch.folders)
+    for path in args.paths:
+        full = str(absolute(path))
+        if not Path(full).is_dir():
+            raise AssistantError(f"{path} is not a folder")
+        if full not in folders:
+            folders.append(full)
+    if args.paths:
+        update_config_file("watch", "folders", folders)
+    if not folders:
+        raise AssistantError("no folders to watch: assistant watch FOLDER (it is remembered)")
+    indexer = services.indexer
+    _report_repair(services)
+    watcher = FolderWatcher(indexer, folders, services.rules,
+                            services.settings.watch.debounce_s,
+                            services.settings.watch.reconcile_interval_s,
+                            args.polling or services.settings.watch.polling)
+
+    if services.rebuild_pending:
+        def rebuild() -> None:
+            target = services.wanted
+            target_indexer = services.make_indexer(target)
+            events = services.build_wanted(target_indexer)
+            for event in events:
+                if isinstance(event, RebuildStarted):
+                    _say(args, f"Settings changed: building a new index in the background "
+                               f"({event.files} files, ~{_duration(event.seconds_estimate)}); "
+                               "the current one answers meanwhile.")
+            watcher.switch_to(target_indexer, lambda: (services.activate(target),
+                                                       _say(args, "The rebuilt index is now "
+                                                                  "the one answering.")))
+        threading.Thread(target=rebuild, name="assistant-rebuild", daemon=True).start()
+
+    try:
+        for event in watcher.run():
+            if isinstance(event, WatchStarted):
+                mode = "polling" if event.polling else "file events"
+                _say(args, f"Watching {len(event.folders)} folder(s) with {mode}; Ctrl+C stops.")
+            elif isinstance(event, FileFailed):
+                print(f"skipped {_display(event.path)}: {event.message} [{event.reason}]",
+                      file=sys.stderr)
+            elif isinstance(event, BatchDone):
+                _report_batch(args, event)
+            elif isinstance(event, RebuildDone):
+                pass
+    except KeyboardInterrupt:
+        watcher.stop()
+        _say(args, "Stopped watching.")
+    return EXIT_OK
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if args.json:
+        print(json.dumps({"message": text}), flush=True)
+    else:
+        print(text, flush=True)
+
+
+def _report_batch(args: argparse.Namespace, event: Any) -> None:
+    s = event.summary
+    if args.json:
+        print(json.dumps({**s.to_json(), "reconcile": event.reconcile,
+                          "folders_moved": event.folders_moved}), flush=True)
+        return
+    parts = [f"{n} {label}" for n, label in ((s.added, "added"), (s.updated, "updated"),
+             (s.moved + event.folders_moved, "moved"), (s.removed, "removed"),
+             (s.failed, "failed")) if n]
+    if parts or event.reconcile:
+        kind = "Scan" if event.reconcile else "Update"
+        what = ", ".join(parts) if parts else "everything up to date"
+        print(f"{kind}: {what} ({s.embedded_chunks} chunks embedded, {s.seconds:.1f}s)",
+              flush=True)
+
+
+def cmd_unwatch(services: Any, args: argparse.Namespace) -> int:
+    from assistant.config import update_config_file
+    from assistant.core.scanner import absolute
+
+    folders = list(services.settings.watch.folders)
+    drop = {str(absolute(p)) for p in args.paths}
+    unknown = drop - set(folders)
+    if unknown:
+        raise AssistantError(f"not a watched folder: {', '.join(sorted(unknown))}")
+    update_config_file("watch", "folders", [f for f in folders if f not in drop])
+    print(f"Stopped watching {len(drop)} folder(s); their files stay indexed "
+          "(assistant forget FOLDER removes them).")
+    return EXIT_OK
 
 
 # ask --------------------------------------------------------------------------------
@@ -305,11 +494,19 @@ def cmd_status(services: Any, args: argparse.Namespace) -> int:
         print(json.dumps(status))
         return EXIT_OK
     print(f"Files indexed: {status['files']}    chunks: {status['chunks']}    "
-          f"failed: {len(status['errors'])}")
+          f"failed: {len(status['errors'])}    unavailable: {len(status['unavailable'])}")
     present = "" if status["model_present"] else "  (missing: run `make model`)"
     print(f"Model:    {status['model']}{present}")
     print(f"Embedder: {status['embedder']}")
     print(f"Data:     {status['data_dir']}")
+    if status["watched_folders"]:
+        print("Watched:  " + "\n          ".join(status["watched_folders"]))
+    if status["rebuild_pending"]:
+        print("Settings changed since the index was built: `assistant reindex` rebuilds it "
+              "(the current index answers until then).")
+    if status["unavailable"]:
+        print(f"{len(status['unavailable'])} file(s) are in folders that are not reachable now "
+              "(kept until they return or you forget them).")
     if status["errors"]:
         if args.errors:
             print("\nFailed files:")

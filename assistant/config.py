@@ -90,6 +90,29 @@ class StoreSettings(BaseModel):
 
 class IndexingSettings(BaseModel):
     max_file_mb: float = Field(100.0, gt=0, description="Larger files are skipped with a reason.")
+    parse_timeout_s: float = Field(
+        120.0, gt=0, description="A file whose parsing takes longer is skipped with a reason.")
+    parse_memory_mb: int = Field(
+        2048, ge=64, description="Memory a parser may use beyond its start-up size.")
+    skip_hidden: bool = Field(True, description="Skip hidden files and folders (.name).")
+    skip_sensitive: bool = Field(
+        True, description="Skip SSH/GnuPG keys, keychains, password stores, .env files.")
+    ignore_patterns: list[str] = Field(
+        default_factory=list,
+        description="Extra patterns to skip, gitignore syntax (e.g. '*.log', 'drafts/'). "
+        "A .assistantignore file in any folder adds patterns for that folder.",
+    )
+
+
+class WatchSettings(BaseModel):
+    folders: list[str] = Field(
+        default_factory=list, description="Folders kept indexed by `assistant watch` and the app.")
+    polling: bool = Field(
+        False, description="Poll instead of OS events (network drives, some containers).")
+    debounce_s: float = Field(
+        1.0, ge=0.0, description="Quiet time after the last change before a file is re-indexed.")
+    reconcile_interval_s: float = Field(
+        900.0, ge=10.0, description="How often a full rescan catches changes events missed.")
 
 
 class Settings(BaseSettings):
@@ -107,6 +130,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     store: StoreSettings = StoreSettings()
     indexing: IndexingSettings = IndexingSettings()
+    watch: WatchSettings = WatchSettings()
 
     @field_validator("schema_version")
     @classmethod
@@ -146,6 +170,24 @@ class Settings(BaseSettings):
     def model_path(self) -> Path:
         p = Path(self.llm.model).expanduser()
         return p if p.is_absolute() else self.models_path / p
+
+
+def update_config_file(section: str, key: str, value: Any, path: Path | None = None) -> Path:
+    """Change one setting in config.toml, leaving the rest of the file as the user wrote it
+    (and environment overrides out of it)."""
+    import tomllib
+
+    target = path or paths.config_file()
+    data: dict[str, Any] = {}
+    if target.is_file():
+        data = tomllib.loads(target.read_text(encoding="utf-8"))
+    data.setdefault("schema_version", SCHEMA_VERSION)
+    data.setdefault(section, {})[key] = value
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".toml.tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    tmp.replace(target)
+    return target
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -58,11 +58,6 @@ def services(assistant_home: Path, embedder, generator):
     from assistant.config import load_settings
     from assistant.services import Services
 
-    svc = Services(load_settings())
-    svc.__dict__["embedder"] = embedder
-    svc.__dict__["generator"] = generator
+    svc = Services(load_settings(), embedder=embedder, generator=generator)
     yield svc
-    # the session's models outlive this test's services
-    svc.__dict__.pop("generator", None)
-    svc.__dict__.pop("embedder", None)
     svc.close()

@@ -23,7 +23,7 @@ def test_fts_query_never_breaks_sqlite(tmp_path: Path, query: str) -> None:
     cat = Catalog(tmp_path / "c.sqlite3")
     fid = cat.ensure_file("/a.txt")
     cat.replace_chunks(fid, [Chunk(0, "some text about quotes and flags", 0, 30, None, "", "")],
-                       "ab" * 8, "p", 1, 1)
+                       "ab" * 8, 1, 1)
     cat.bm25(fts_query(query), 5)  # must not raise
 
 

@@ -1,12 +1,21 @@
 """The catalog: SQLite (WAL) record of every file and chunk, and the BM25 index over chunks.
 
-It is the source of truth for what is indexed; the vector store is derived from it.
-Chunk text lives here, so a citation resolves without the vector store.
+It is the source of truth for what is indexed; the vector store is derived from it and is
+repaired against it. Chunk text lives here, so a citation resolves without the vector store.
+
+File states: ``new`` (seen, not indexed yet), ``indexing`` (its vectors are being written;
+``pending_hash`` names them), ``indexed``, ``failed`` (``reason``/``error`` say why),
+``unavailable`` (its folder is gone for now, e.g. an unplugged drive: kept, not purged).
+
+Paths are stored twice: ``path`` as text for display and lookups (non-UTF-8 bytes escaped),
+``raw`` as the exact bytes the file system uses, so odd names can always be reopened.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -17,21 +26,25 @@ from pathlib import Path
 
 from assistant.core.types import Chunk, Passage
 
+SCHEMA_VERSION = 2
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     id INTEGER PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
+    raw BLOB,
     size INTEGER NOT NULL DEFAULT 0,
     mtime_ns INTEGER NOT NULL DEFAULT 0,
     content_hash TEXT,
-    profile TEXT,
+    pending_hash TEXT,
     state TEXT NOT NULL,
     reason TEXT,
     error TEXT,
     chunk_count INTEGER NOT NULL DEFAULT 0,
     updated_at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS files_hash ON files(content_hash);
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
     chunk_id TEXT NOT NULL UNIQUE,
@@ -57,19 +70,27 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
 END;
 """
 
-# File states
-INDEXED = "indexed"
-FAILED = "failed"
+NEW, INDEXING, INDEXED, FAILED, UNAVAILABLE = "new", "indexing", "indexed", "failed", "unavailable"
+
+
+def path_key(path: str) -> str:
+    """Text form of a path: itself, or with undecodable bytes escaped as \\xNN."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass
 class FileRecord:
     id: int
-    path: str
+    key: str  # display/lookup form
+    path: str  # the file system's own path (may hold surrogate escapes)
     size: int
     mtime_ns: int
     content_hash: str | None
-    profile: str | None
+    pending_hash: str | None
     state: str
     reason: str | None
     error: str | None
@@ -77,8 +98,13 @@ class FileRecord:
 
 
 def chunk_id(file_id: int, content_hash: str, ordinal: int) -> str:
-    """Deterministic: the same file content indexed again gets the same ids."""
+    """Deterministic: the same content of the same file gets the same ids, so a re-run finds
+    vectors an interrupted run already stored and does not embed them again."""
     return f"{file_id}-{content_hash[:16]}-{ordinal}"
+
+
+def chunk_id_prefix(file_id: int, content_hash: str) -> str:
+    return f"{file_id}-{content_hash[:16]}-"
 
 
 class Catalog:
@@ -89,13 +115,16 @@ class Catalog:
         self._write_lock = threading.RLock()
         with self._write_lock:
             self.db.executescript(SCHEMA)
+            if self.get_meta("schema_version") is None:
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     # Connections: one per thread, WAL so readers never block the writer.
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -138,103 +167,148 @@ class Catalog:
     # Files -----------------------------------------------------------------------
 
     def file(self, path: str) -> FileRecord | None:
-        row = self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
+        row = self.db.execute("SELECT * FROM files WHERE path = ?", (path_key(path),)).fetchone()
         return _record(row) if row else None
 
-    def files(self, state: str | None = None) -> list[FileRecord]:
-        if state:
-            rows = self.db.execute("SELECT * FROM files WHERE state = ? ORDER BY path", (state,))
+    def file_by_id(self, file_id: int) -> FileRecord | None:
+        row = self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
+        return _record(row) if row else None
+
+    def files(self, *states: str) -> list[FileRecord]:
+        if states:
+            marks = ",".join("?" * len(states))
+            rows = self.db.execute(
+                f"SELECT * FROM files WHERE state IN ({marks}) ORDER BY path", states)
         else:
             rows = self.db.execute("SELECT * FROM files ORDER BY path")
         return [_record(r) for r in rows]
 
     def files_under(self, path: str) -> list[FileRecord]:
         """The file at ``path`` and every file inside the folder ``path``."""
-        prefix = path.rstrip("/\\") + "/"
+        key = path_key(path)
+        prefix = key.rstrip("/\\") + os.sep
         rows = self.db.execute(
             "SELECT * FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
-            (path, len(prefix), prefix),
+            (key, len(prefix), prefix),
         )
         return [_record(r) for r in rows]
 
+    def files_with_hash(self, content_hash: str) -> list[FileRecord]:
+        rows = self.db.execute("SELECT * FROM files WHERE content_hash = ?", (content_hash,))
+        return [_record(r) for r in rows]
+
     def ensure_file(self, path: str) -> int:
+        key = path_key(path)
         with self.transaction() as db:
-            row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            row = db.execute("SELECT id FROM files WHERE path = ?", (key,)).fetchone()
             if row:
                 return int(row[0])
             cur = db.execute(
-                "INSERT INTO files(path, state, updated_at) VALUES (?, 'new', ?)",
-                (path, time.time()),
+                "INSERT INTO files(path, raw, state, updated_at) VALUES (?, ?, 'new', ?)",
+                (key, os.fsencode(path), time.time()),
             )
             return int(cur.lastrowid or 0)
 
     def touch(self, file_id: int, size: int, mtime_ns: int) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE files SET size = ?, mtime_ns = ?, updated_at = ? WHERE id = ?",
-                (size, mtime_ns, time.time(), file_id),
+                "UPDATE files SET size = ?, mtime_ns = ?, state = CASE WHEN state = ? THEN ? "
+                "ELSE state END, updated_at = ? WHERE id = ?",
+                (size, mtime_ns, UNAVAILABLE, INDEXED, time.time(), file_id),
             )
+
+    def set_state(self, file_ids: Iterable[int], state: str) -> None:
+        with self.transaction() as db:
+            db.executemany("UPDATE files SET state = ?, updated_at = ? WHERE id = ?",
+                           [(state, time.time(), fid) for fid in file_ids])
+
+    def begin_indexing(self, pending: Iterable[tuple[int, str]]) -> None:
+        """Record, before any vector is written, which content each file's vectors are for."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE files SET state = 'indexing', pending_hash = ?, updated_at = ? "
+                "WHERE id = ?",
+                [(h, time.time(), fid) for fid, h in pending],
+            )
+
+    def move(self, file_id: int, new_path: str, size: int, mtime_ns: int) -> None:
+        """A file renamed or moved with the same content: only its path changes."""
+        key = path_key(new_path)
+        with self.transaction() as db:
+            db.execute("DELETE FROM files WHERE path = ? AND id != ?", (key, file_id))
+            db.execute(
+                "UPDATE files SET path = ?, raw = ?, size = ?, mtime_ns = ?, "
+                "state = CASE WHEN state = 'unavailable' THEN 'indexed' ELSE state END, "
+                "updated_at = ? WHERE id = ?",
+                (key, os.fsencode(new_path), size, mtime_ns, time.time(), file_id),
+            )
+
+    def move_folder(self, old: str, new: str) -> int:
+        """A folder renamed or moved: every path under it changes, nothing else."""
+        moved = 0
+        with self.transaction() as db:
+            for record in self.files_under(old):
+                rel = os.path.relpath(record.path, old)
+                target = os.path.join(new, rel)
+                db.execute("DELETE FROM files WHERE path = ? AND id != ?",
+                           (path_key(target), record.id))
+                db.execute("UPDATE files SET path = ?, raw = ?, updated_at = ? WHERE id = ?",
+                           (path_key(target), os.fsencode(target), time.time(), record.id))
+                moved += 1
+        return moved
 
     def mark_failed(self, path: str, reason: str, message: str, size: int = 0,
-                    mtime_ns: int = 0) -> None:
-        """Record why a file could not be indexed. Its previous chunks, if any, are kept out of
-        answers: a file that now fails is removed from the index (its text may be gone)."""
+                    mtime_ns: int = 0) -> list[str]:
+        """Record why a file could not be indexed and drop its old chunks (its text may be
+        gone or wrong). Returns the chunk ids to delete from the vector store."""
+        key = path_key(path)
         with self.transaction() as db:
+            row = db.execute("SELECT id FROM files WHERE path = ?", (key,)).fetchone()
+            stale = [r[0] for r in db.execute(
+                "SELECT chunk_id FROM chunks WHERE file_id = ?", (row[0],))] if row else []
             db.execute(
-                "INSERT INTO files(path, size, mtime_ns, state, reason, error, updated_at) "
-                "VALUES (?, ?, ?, 'failed', ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+                "INSERT INTO files(path, raw, size, mtime_ns, state, reason, error, updated_at) "
+                "VALUES (?, ?, ?, ?, 'failed', ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
                 "size = excluded.size, mtime_ns = excluded.mtime_ns, state = 'failed', "
                 "reason = excluded.reason, error = excluded.error, content_hash = NULL, "
-                "chunk_count = 0, updated_at = excluded.updated_at",
-                (path, size, mtime_ns, reason, message, time.time()),
+                "pending_hash = NULL, chunk_count = 0, updated_at = excluded.updated_at",
+                (key, os.fsencode(path), size, mtime_ns, reason, message, time.time()),
             )
-            db.execute(
-                "DELETE FROM chunks WHERE file_id = (SELECT id FROM files WHERE path = ?)",
-                (path,),
-            )
+            if row:
+                db.execute("DELETE FROM chunks WHERE file_id = ?", (row[0],))
+        return stale
 
-    def replace_chunks(
-        self,
-        file_id: int,
-        chunks: list[Chunk],
-        content_hash: str,
-        profile: str,
-        size: int,
-        mtime_ns: int,
-    ) -> list[str]:
+    def replace_chunks(self, file_id: int, chunks: list[Chunk], content_hash: str, size: int,
+                       mtime_ns: int) -> list[str]:
         """Swap a file's chunks for new ones in one transaction; return the old chunk ids."""
+        new_ids = [chunk_id(file_id, content_hash, c.ordinal) for c in chunks]
         with self.transaction() as db:
             old = [r[0] for r in db.execute(
-                "SELECT chunk_id FROM chunks WHERE file_id = ?", (file_id,)
-            )]
+                "SELECT chunk_id FROM chunks WHERE file_id = ?", (file_id,))]
             db.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
             db.executemany(
                 'INSERT INTO chunks(chunk_id, file_id, ordinal, page, heading, context, start, '
                 '"end", text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                [
-                    (chunk_id(file_id, content_hash, c.ordinal), file_id, c.ordinal, c.page,
-                     c.heading, c.context, c.start, c.end, c.text)
-                    for c in chunks
-                ],
+                [(cid, file_id, c.ordinal, c.page, c.heading, c.context, c.start, c.end, c.text)
+                 for cid, c in zip(new_ids, chunks, strict=True)],
             )
             db.execute(
-                "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, profile = ?, "
+                "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, pending_hash = NULL, "
                 "state = 'indexed', reason = NULL, error = NULL, chunk_count = ?, "
                 "updated_at = ? WHERE id = ?",
-                (size, mtime_ns, content_hash, profile, len(chunks), time.time(), file_id),
+                (size, mtime_ns, content_hash, len(chunks), time.time(), file_id),
             )
-        new = {chunk_id(file_id, content_hash, c.ordinal) for c in chunks}
-        return [cid for cid in old if cid not in new]
+        keep = set(new_ids)
+        return [cid for cid in old if cid not in keep]
 
     def remove_files(self, file_ids: Iterable[int]) -> list[str]:
-        """Delete files and their chunks (FTS follows through the trigger); return chunk ids."""
-        ids = list(file_ids)
+        """Delete files and their chunks (FTS follows by trigger) in one transaction; return
+        the chunk ids so the caller removes the vectors too."""
         removed: list[str] = []
         with self.transaction() as db:
-            for fid in ids:
+            for fid in file_ids:
                 removed += [r[0] for r in db.execute(
-                    "SELECT chunk_id FROM chunks WHERE file_id = ?", (fid,)
-                )]
+                    "SELECT chunk_id FROM chunks WHERE file_id = ?", (fid,))]
                 db.execute("DELETE FROM chunks WHERE file_id = ?", (fid,))
                 db.execute("DELETE FROM files WHERE id = ?", (fid,))
         return removed
@@ -243,11 +317,14 @@ class Catalog:
 
     def chunk_ids_of(self, file_id: int) -> list[str]:
         return [r[0] for r in self.db.execute(
-            "SELECT chunk_id FROM chunks WHERE file_id = ?", (file_id,)
-        )]
+            "SELECT chunk_id FROM chunks WHERE file_id = ?", (file_id,))]
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")}
+
+    def chunk_counts_by_file(self) -> dict[int, int]:
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT file_id, COUNT(*) FROM chunks GROUP BY file_id")}
 
     def passages(self, ids: list[str]) -> dict[str, Passage]:
         if not ids:
@@ -276,35 +353,40 @@ class Catalog:
         )
         return [(r[0], -float(r[1])) for r in rows]
 
-    # Status ----------------------------------------------------------------------
+    # Health ----------------------------------------------------------------------
+
+    def check_fts(self) -> bool:
+        """Verify the FTS index against the chunks; rebuild it when they disagree."""
+        try:
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1)")
+            return True
+        except sqlite3.DatabaseError:
+            with self.transaction() as db:
+                db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild')")
+            return False
 
     def counts(self) -> dict[str, int]:
-        files = self.db.execute(
-            "SELECT COUNT(*) FROM files WHERE state = 'indexed'"
-        ).fetchone()[0]
+        rows = dict(self.db.execute("SELECT state, COUNT(*) FROM files GROUP BY state").fetchall())
         chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        failed = self.db.execute("SELECT COUNT(*) FROM files WHERE state = 'failed'").fetchone()[0]
-        return {"files": int(files), "chunks": int(chunks), "failed": int(failed)}
+        return {"files": int(rows.get(INDEXED, 0)), "chunks": int(chunks),
+                "failed": int(rows.get(FAILED, 0)), "unavailable": int(rows.get(UNAVAILABLE, 0)),
+                "pending": int(rows.get(NEW, 0) + rows.get(INDEXING, 0))}
 
     def fts_count(self) -> int:
-        # FTS5 'docsize' table holds one row per indexed document.
         return int(self.db.execute("SELECT COUNT(*) FROM chunks_fts_docsize").fetchone()[0])
-
-    def dump_meta(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in self.db.execute("SELECT key, value FROM meta")}
 
 
 def _record(row: sqlite3.Row) -> FileRecord:
+    raw = row["raw"]
     return FileRecord(
-        id=row["id"], path=row["path"], size=row["size"], mtime_ns=row["mtime_ns"],
-        content_hash=row["content_hash"], profile=row["profile"], state=row["state"],
-        reason=row["reason"], error=row["error"], chunk_count=row["chunk_count"],
+        id=row["id"], key=row["path"], path=os.fsdecode(raw) if raw else row["path"],
+        size=row["size"], mtime_ns=row["mtime_ns"], content_hash=row["content_hash"],
+        pending_hash=row["pending_hash"], state=row["state"], reason=row["reason"],
+        error=row["error"], chunk_count=row["chunk_count"],
     )
 
 
 def profile_key(settings: dict[str, object]) -> str:
     """A short stable key for the settings an index was built with."""
-    import hashlib
-
     blob = json.dumps(settings, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:12]

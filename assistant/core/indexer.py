@@ -1,9 +1,17 @@
-"""Index files and folders: discover, load, chunk, embed, store. Yields progress events.
+"""Index files and folders: scan, read, parse (in a limited child process), chunk, embed,
+store. Yields progress events.
 
-Write order per file keeps the stores consistent if the process dies part-way: new vectors
-are added first, then the catalog swaps the file's chunks (and the FTS rows) in one
-transaction, then the old vectors are deleted. The catalog decides what is indexed; a
-vector whose id the catalog does not know is never shown and is cleaned up later.
+Incremental: a file with the same size and modification time is not read; one with the same
+content hash is not parsed or embedded; one whose content reappears under a new path (moved,
+renamed) only has its path updated.
+
+Crash safety, per batch of files: (1) the catalog records each file as ``indexing`` with the
+hash of the content being written; (2) vectors not already in the store are embedded and
+added; (3) one catalog transaction per file swaps in its chunks and FTS rows and marks it
+``indexed``; (4) the file's old vectors are deleted. A kill at any point leaves a state that
+:meth:`Indexer.repair` fixes on the next start: vectors the catalog doesn't know are deleted
+(except those of an interrupted file, which the next run reuses instead of embedding again),
+and files whose vectors went missing are indexed again.
 """
 
 from __future__ import annotations
@@ -12,53 +20,30 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.core import loaders
-from assistant.core.catalog import INDEXED, Catalog, chunk_id
+from assistant.core.catalog import (
+    FAILED,
+    INDEXED,
+    INDEXING,
+    NEW,
+    UNAVAILABLE,
+    Catalog,
+    FileRecord,
+    chunk_id,
+    chunk_id_prefix,
+)
 from assistant.core.chunking import Chunker
 from assistant.core.embedding import Embedder
 from assistant.core.errors import LoaderError
+from assistant.core.ignore import IgnoreRules
+from assistant.core.parsing import ParserProcess
+from assistant.core.scanner import FoundFile, Skipped, absolute, scan
 from assistant.core.store import VectorStore
 from assistant.core.types import Chunk, FileFailed, IndexEvent, IndexProgress, IndexSummary
 
-# Folders never worth indexing. (User-configurable ignore rules come with folder watching.)
-SKIP_DIRS = {
-    "node_modules", "__pycache__", "site-packages", "venv", ".venv", "env", "build", "dist",
-    "target", ".git", ".hg", ".svn", ".tox", ".mypy_cache", ".pytest_cache",
-}
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileFailed]]:
-    """Supported files under ``paths`` (explicit files are taken whatever their type)."""
-    found: list[Path] = []
-    problems: list[FileFailed] = []
-    seen: set[str] = set()
-    for raw in paths:
-        path = Path(os.path.abspath(raw.expanduser()))
-        if not path.exists():
-            problems.append(FileFailed(str(path), "not-found", f"{raw}: no such file or folder"))
-            continue
-        if path.is_file():
-            if str(path) not in seen:
-                seen.add(str(path))
-                found.append(path)
-            continue
-        for root, dirs, files in os.walk(path, followlinks=False):
-            dirs[:] = sorted(
-                d for d in dirs
-                if not d.startswith(".") and d not in SKIP_DIRS
-                and not (Path(root, d) / "pyvenv.cfg").exists()
-            )
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                p = Path(root, name)
-                if loaders.is_supported(p) and str(p) not in seen and p.is_file():
-                    seen.add(str(p))
-                    found.append(p)
-    return found, problems
+READ_ATTEMPTS = 3
 
 
 @dataclass
@@ -72,154 +57,266 @@ class _Pending:
     is_new: bool
 
 
+@dataclass
+class RepairReport:
+    orphan_vectors_deleted: int = 0
+    files_reindexed: list[str] = field(default_factory=list)
+    fts_rebuilt: bool = False
+    interrupted_files: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.orphan_vectors_deleted or self.files_reindexed or self.fts_rebuilt)
+
+
 class Indexer:
     def __init__(self, catalog: Catalog, store: VectorStore, embedder: Embedder,
-                 chunker: Chunker, profile: str, max_file_bytes: int,
-                 flush_chunks: int = 256):
+                 chunker: Chunker, rules: IgnoreRules, parser: ParserProcess,
+                 max_file_bytes: int, flush_chunks: int = 256):
         self.catalog = catalog
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
-        self.profile = profile
+        self.rules = rules
+        self.parser = parser
         self.max_file_bytes = max_file_bytes
         self.flush_chunks = flush_chunks
 
-    def index(self, paths: Iterable[Path | str]) -> Iterator[IndexEvent]:
-        t0 = time.perf_counter()
-        roots = [Path(p) for p in paths]
-        files, problems = discover(roots)
-        summary = IndexSummary()
-        for problem in problems:
-            summary.failed += 1
-            summary.errors.append(problem)
-            yield problem
-        summary.removed = self._remove_vanished(roots, {str(f) for f in files})
+    # Repair --------------------------------------------------------------------------
 
-        total = len(files)
+    def repair(self) -> RepairReport:
+        """Make catalog, FTS and vector store agree after a crash or kill."""
+        report = RepairReport()
+        catalog_ids = self.catalog.chunk_ids()
+        interrupted = self.catalog.files(INDEXING)
+        report.interrupted_files = len(interrupted)
+        reusable = tuple(chunk_id_prefix(f.id, f.pending_hash) for f in interrupted
+                         if f.pending_hash)
+        store_ids = self.store.ids()
+        orphans = [i for i in store_ids - catalog_ids if not i.startswith(reusable or ("\0",))]
+        if orphans:
+            self.store.delete(orphans)
+        report.orphan_vectors_deleted = len(orphans)
+        missing = catalog_ids - store_ids
+        if missing:
+            broken = {int(i.split("-", 1)[0]) for i in missing}
+            records = [r for r in (self.catalog.file_by_id(fid) for fid in broken) if r]
+            self.catalog.set_state([r.id for r in records], NEW)
+            report.files_reindexed = [r.key for r in records]
+        # a file marked indexed must have the chunks it claims
+        counts = self.catalog.chunk_counts_by_file()
+        wrong = [r for r in self.catalog.files(INDEXED) if counts.get(r.id, 0) != r.chunk_count]
+        if wrong:
+            self.catalog.set_state([r.id for r in wrong], NEW)
+            report.files_reindexed += [r.key for r in wrong]
+        report.fts_rebuilt = not self.catalog.check_fts()
+        return report
+
+    # Indexing ------------------------------------------------------------------------
+
+    def index(self, paths: Iterable[Path | str], vanished: Iterable[str] = (),
+              missing_ok: bool = False) -> Iterator[IndexEvent]:
+        """Bring the index up to date with ``paths`` (files and folders).
+
+        ``vanished`` names files or folders the caller saw disappear (the watcher); what the
+        catalog has there is removed, unless it turns up among ``paths`` with the same
+        content, in which case it was moved and only its path changes. With ``missing_ok``
+        a path in ``paths`` that no longer exists counts as vanished, not as an error.
+        """
+        t0 = time.perf_counter()
+        roots = [absolute(p) for p in paths]
+        summary = IndexSummary()
+        found: dict[str, FoundFile] = {}
+        vanished = list(vanished)
+        for item in scan(roots, self.rules):
+            if isinstance(item, FoundFile):
+                found[item.path] = item
+            elif missing_ok and item.reason == "not found":
+                vanished.append(item.path)
+            elif item.explicit:
+                event = (self._unreachable_root(item) if item.reason == "not found" else
+                         FileFailed(item.path, item.reason.replace(" ", "-"),
+                                    f"{item.path}: skipped ({item.reason})"))
+                summary.failed += 1
+                summary.errors.append(event)
+                yield event
+
+        # Files the catalog has in the scanned folders that the scan didn't find: moved
+        # (matched by content below), deleted, or now ignored.
+        gone: dict[int, FileRecord] = {
+            record.id: record
+            for root in roots if root.is_dir()
+            for record in self.catalog.files_under(str(root)) if record.path not in found
+        }
+        for path in vanished:
+            for record in self.catalog.files_under(str(absolute(path))):
+                if record.path not in found and not os.path.exists(record.path):
+                    gone[record.id] = record
+        gone_by_hash: dict[str, list[FileRecord]] = {}
+        for record in gone.values():
+            if record.content_hash and not os.path.exists(record.path):
+                gone_by_hash.setdefault(record.content_hash, []).append(record)
+
+        total = len(found)
         done = 0
         pending: list[_Pending] = []
 
         def progress(current: str) -> IndexProgress:
             elapsed = time.perf_counter() - t0
             rate = summary.embedded_chunks / elapsed if elapsed > 0 else 0.0
-            per_file = elapsed / done if done else None
-            eta = per_file * (total - done) if per_file is not None else None
+            eta = elapsed / done * (total - done) if done else None
             return IndexProgress(done, total, current, summary.embedded_chunks, rate, eta,
                                  summary.failed)
 
-        for path in files:
-            outcome = self._prepare(path)
+        for item in found.values():
+            outcome = self._prepare(item, gone_by_hash, gone, summary)
             if isinstance(outcome, FileFailed):
                 summary.failed += 1
                 summary.errors.append(outcome)
                 done += 1
                 yield outcome
             elif outcome is None:
-                summary.unchanged += 1
                 done += 1
             else:
                 pending.append(outcome)
                 if sum(len(p.chunks) for p in pending) >= self.flush_chunks:
                     done += self._flush(pending, summary)
                     pending = []
-            yield progress(str(path))
+            yield progress(item.path)
         if pending:
             done += self._flush(pending, summary)
             yield progress("")
+        if gone:
+            self.store.delete(self.catalog.remove_files(gone))
+            summary.removed += len(gone)
         summary.seconds = time.perf_counter() - t0
         yield summary
 
-    def _prepare(self, path: Path) -> _Pending | FileFailed | None:
-        """Read and chunk one file; None when it is unchanged since the last index."""
-        key = str(path)
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return self._fail(key, "vanished", f"{path} disappeared before it could be read")
-        except PermissionError:
-            return self._fail(key, "permission-denied", f"{path}: permission denied")
-        record = self.catalog.file(key)
-        same_profile = record is not None and record.profile == self.profile
-        if (record and record.state == INDEXED and same_profile
-                and record.size == st.st_size and record.mtime_ns == st.st_mtime_ns):
+    def _unreachable_root(self, item: Skipped) -> FileFailed:
+        """A folder that isn't there: if we know files in it, keep them, marked unavailable
+        (an unplugged drive comes back); otherwise it is a mistyped path."""
+        known = [r for r in self.catalog.files_under(item.path) if r.state != FAILED]
+        if known:
+            self.catalog.set_state([r.id for r in known], UNAVAILABLE)
+            return FileFailed(item.path, "unavailable",
+                              f"{item.path} is not reachable now; its {len(known)} file(s) stay "
+                              "in the index, marked unavailable, until it returns or you forget it")
+        return FileFailed(item.path, "not-found", f"{item.path}: no such file or folder")
+
+    def _prepare(self, item: FoundFile, gone_by_hash: dict[str, list[FileRecord]],
+                 gone: dict[int, FileRecord],
+                 summary: IndexSummary) -> _Pending | FileFailed | None:
+        """Decide what one file needs; None when nothing (unchanged, or moved)."""
+        record = self.catalog.file(item.path)
+        if (record and record.state in (INDEXED, UNAVAILABLE) and record.size == item.size
+                and record.mtime_ns == item.mtime_ns):
+            if record.state == UNAVAILABLE:
+                self.catalog.touch(record.id, item.size, item.mtime_ns)
+            summary.unchanged += 1
             return None
-        if st.st_size > self.max_file_bytes:
+        if item.size > self.max_file_bytes:
             limit = self.max_file_bytes / 1e6
-            return self._fail(
-                key, "too-large",
-                f"{path.name} is {st.st_size / 1e6:.1f} MB, over the {limit:.0f} MB limit "
-                "(indexing.max_file_mb)", st,
-            )
+            return self._fail(item.path, "too-large",
+                              f"{Path(item.path).name} is {item.size / 1e6:.1f} MB, over the "
+                              f"{limit:.0f} MB limit (indexing.max_file_mb)", item)
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return self._fail(key, "vanished", f"{path} disappeared while being read")
-        except PermissionError:
-            return self._fail(key, "permission-denied", f"{path}: permission denied", st)
-        except IsADirectoryError:
-            return self._fail(key, "unsupported-type", f"{path} is a directory", st)
+            data, size, mtime_ns = self._read_stable(item)
+        except LoaderError as exc:
+            return self._fail(item.path, exc.reason, str(exc), item)
         digest = hashlib.sha256(data).hexdigest()
-        if record and record.state == INDEXED and same_profile and record.content_hash == digest:
-            self.catalog.touch(record.id, st.st_size, st.st_mtime_ns)
+        if record and record.state in (INDEXED, UNAVAILABLE) and record.content_hash == digest:
+            self.catalog.touch(record.id, size, mtime_ns)
+            summary.unchanged += 1
+            return None
+        moved_from = gone_by_hash.get(digest)
+        if moved_from:
+            source = moved_from.pop(0)
+            gone.pop(source.id, None)
+            self.catalog.move(source.id, item.path, size, mtime_ns)
+            summary.moved += 1
             return None
         try:
-            document = loaders.load(path, data)
+            document = self.parser.parse(item.path, data)
         except LoaderError as exc:
-            return self._fail(key, exc.reason, str(exc), st)
+            return self._fail(item.path, exc.reason, str(exc), item)
         chunks = self.chunker.chunk(document)
-        file_id = record.id if record else self.catalog.ensure_file(key)
-        is_new = record is None or record.state != INDEXED
-        return _Pending(file_id, key, chunks, digest, st.st_size, st.st_mtime_ns, is_new)
+        file_id = record.id if record else self.catalog.ensure_file(item.path)
+        is_new = record is None or record.content_hash is None
+        return _Pending(file_id, item.path, chunks, digest, size, mtime_ns, is_new)
+
+    def _read_stable(self, item: FoundFile) -> tuple[bytes, int, int]:
+        """Read a file, making sure it did not change while it was read."""
+        name = Path(item.path).name
+        size, mtime = item.size, item.mtime_ns
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                with open(item.path, "rb") as f:
+                    data = f.read(self.max_file_bytes + 1)
+                st = os.stat(item.path)
+            except FileNotFoundError as exc:
+                raise LoaderError("vanished", f"{name} disappeared while being read") from exc
+            except PermissionError as exc:
+                raise LoaderError("permission-denied", f"{name}: permission denied") from exc
+            except IsADirectoryError as exc:
+                raise LoaderError("unsupported-type", f"{name} is a folder") from exc
+            except OSError as exc:
+                raise LoaderError("unreadable", f"{name} cannot be read ({exc.strerror})") from exc
+            if len(data) > self.max_file_bytes:
+                raise LoaderError("too-large", f"{name} grew over the size limit while being read")
+            if st.st_size == len(data) and (st.st_size, st.st_mtime_ns) == (size, mtime):
+                return data, st.st_size, st.st_mtime_ns
+            size, mtime = st.st_size, st.st_mtime_ns
+            time.sleep(0.1 * (attempt + 1))
+        raise LoaderError("changing", f"{name} kept changing while being read; it will be "
+                          "indexed when it settles")
 
     def _fail(self, path: str, reason: str, message: str,
-              st: os.stat_result | None = None) -> FileFailed:
-        record = self.catalog.file(path)
-        stale = self.catalog.chunk_ids_of(record.id) if record else []
-        self.catalog.mark_failed(path, reason, message,
-                                 st.st_size if st else 0, st.st_mtime_ns if st else 0)
+              item: FoundFile | None = None) -> FileFailed:
+        stale = self.catalog.mark_failed(path, reason, message,
+                                         item.size if item else 0, item.mtime_ns if item else 0)
         self.store.delete(stale)
         return FileFailed(path, reason, message)
 
     def _flush(self, pending: list[_Pending], summary: IndexSummary) -> int:
-        texts = [f"{c.context}\n{c.text}" if c.context else c.text
-                 for p in pending for c in p.chunks]
-        vectors = self.embedder.encode(texts)
-        row = 0
-        for p in pending:
-            n = len(p.chunks)
-            ids = [chunk_id(p.file_id, p.content_hash, c.ordinal) for c in p.chunks]
+        self.catalog.begin_indexing((p.file_id, p.content_hash) for p in pending)
+        ids = [[chunk_id(p.file_id, p.content_hash, c.ordinal) for c in p.chunks]
+               for p in pending]
+        flat = [i for group in ids for i in group]
+        # Vectors an interrupted run already stored are reused, not embedded again.
+        have = self.store.existing(flat) if flat else set()
+        todo = [(p, c, i) for p, group in zip(pending, ids, strict=True)
+                for c, i in zip(p.chunks, group, strict=True) if i not in have]
+        if todo:
+            vectors = self.embedder.encode(
+                [f"{c.context}\n{c.text}" if c.context else c.text for _, c, _ in todo])
             metas = [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
-                     for c in p.chunks]
-            if n:
-                self.store.add(ids, vectors[row : row + n], metas)
-            row += n
-            stale = self.catalog.replace_chunks(p.file_id, p.chunks, p.content_hash,
-                                                self.profile, p.size, p.mtime_ns)
+                     for p, c, _ in todo]
+            self.store.add([i for _, _, i in todo], vectors, metas)
+        summary.embedded_chunks += len(todo)
+        for p in pending:
+            stale = self.catalog.replace_chunks(p.file_id, p.chunks, p.content_hash, p.size,
+                                                p.mtime_ns)
             self.store.delete(stale)
-            summary.embedded_chunks += n
             if p.is_new:
                 summary.added += 1
             else:
                 summary.updated += 1
         return len(pending)
 
-    def _remove_vanished(self, roots: list[Path], present: set[str]) -> int:
-        """Files indexed under a folder being re-indexed that no longer exist there."""
-        gone = []
-        for root in roots:
-            path = Path(os.path.abspath(root.expanduser()))
-            if not path.is_dir():
-                continue
-            gone += [r.id for r in self.catalog.files_under(str(path)) if r.path not in present
-                     and not Path(r.path).exists()]
-        if gone:
-            self.store.delete(self.catalog.remove_files(gone))
-        return len(gone)
+    # Other changes -------------------------------------------------------------------
 
-    def forget(self, path: Path | str) -> int:
-        """Remove a file, or every file in a folder, from the catalog, FTS and vector store."""
-        target = os.path.abspath(Path(path).expanduser())
-        records = self.catalog.files_under(target)
+    def remove(self, path: str) -> int:
+        """A deleted file or folder: its chunks leave catalog, FTS and vector store."""
+        records = self.catalog.files_under(path)
         if records:
             self.store.delete(self.catalog.remove_files([r.id for r in records]))
         return len(records)
+
+    def forget(self, path: Path | str) -> int:
+        """Remove a file, or every file in a folder, from the catalog, FTS and vector store."""
+        return self.remove(str(absolute(path)))
+
+    def close(self) -> None:
+        self.parser.close()
+
+

@@ -407,3 +407,10 @@ def load(path: Path, data: bytes | None = None) -> Document:
         raise LoaderError("permission-denied", f"{path}: permission denied") from exc
     except IsADirectoryError as exc:
         raise LoaderError("unsupported-type", f"{path} is a directory") from exc
+
+
+def preload() -> None:
+    """Import the parsers up front (the parse worker does this before limiting its memory)."""
+    import docx  # noqa: F401
+    import pypdf  # noqa: F401
+    from charset_normalizer import from_bytes  # noqa: F401

@@ -80,6 +80,13 @@ class VectorStore:
         return {i: np.asarray(e, dtype=np.float32)
                 for i, e in zip(res["ids"], res["embeddings"], strict=True)}
 
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` the store already holds."""
+        out: set[str] = set()
+        for i in range(0, len(ids), _MAX_BATCH):
+            out.update(self.collection.get(ids=list(ids[i : i + _MAX_BATCH]), include=[])["ids"])
+        return out
+
     def ids(self) -> set[str]:
         out: set[str] = set()
         offset = 0

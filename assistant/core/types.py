@@ -179,3 +179,19 @@ class IndexSummary:
 
 
 IndexEvent = IndexProgress | FileFailed | IndexSummary
+
+
+@dataclass
+class RebuildStarted:
+    """Settings changed: a new index is being built while the current one answers."""
+
+    files: int
+    chunks_estimate: int
+    seconds_estimate: float
+
+
+@dataclass
+class RebuildDone:
+    files: int
+    embedded_chunks: int
+    seconds: float

@@ -1,0 +1,97 @@
+"""Walk files and folders the way the indexer needs: ignore rules applied, symlink loops cut,
+every odd file name kept (non-UTF-8 names arrive as surrogate-escaped strings)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.core import loaders
+from assistant.core.ignore import IgnoreRules
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str  # "sensitive file", "not found", ...
+    explicit: bool  # the user named this path: they should hear why it was skipped
+
+
+def absolute(path: Path | str) -> Path:
+    return Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+
+
+def scan(roots: Iterable[Path | str], rules: IgnoreRules) -> Iterator[FoundFile | Skipped]:
+    """Supported files under ``roots``. Files named explicitly skip the ignore patterns but
+    not the sensitive-file rules."""
+    seen_files: set[str] = set()
+    for raw in roots:
+        root = absolute(raw)
+        try:
+            st = root.stat()
+        except FileNotFoundError:
+            yield Skipped(str(root), "not found", True)
+            continue
+        except OSError as exc:
+            yield Skipped(str(root), f"cannot be read ({exc.strerror})", True)
+            continue
+        if stat.S_ISREG(st.st_mode):
+            reason = rules.file_reason(root, root.parent) if rules.skip_sensitive else None
+            if reason == "sensitive file" or reason == "sensitive location":
+                yield Skipped(str(root), reason, True)
+            elif str(root) not in seen_files:
+                seen_files.add(str(root))
+                yield FoundFile(str(root), st.st_size, st.st_mtime_ns)
+            continue
+        yield from _walk(root, rules, seen_files)
+
+
+def _walk(root: Path, rules: IgnoreRules, seen_files: set[str]) -> Iterator[FoundFile | Skipped]:
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+        except OSError:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in visited:  # a symlink loop, or a folder linked twice
+            continue
+        visited.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield Skipped(str(folder), f"cannot be listed ({exc.strerror})", False)
+            continue
+        subdirs = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if rules.dir_reason(path, root) is None:
+                    subdirs.append(path)
+            elif is_file and loaders.is_supported(path):
+                if rules.file_reason(path, root) is not None or entry.path in seen_files:
+                    continue
+                try:
+                    est = entry.stat()
+                except OSError:  # vanished between listing and stat
+                    continue
+                seen_files.add(entry.path)
+                yield FoundFile(entry.path, est.st_size, est.st_mtime_ns)
+        stack.extend(reversed(subdirs))
