@@ -37,6 +37,7 @@ from assistant.core.catalog import (
 from assistant.core.chunking import Chunker
 from assistant.core.embedding import Embedder
 from assistant.core.errors import LoaderError
+from assistant.core.faults import checkpoint
 from assistant.core.ignore import IgnoreRules
 from assistant.core.parsing import ParserProcess
 from assistant.core.scanner import FoundFile, Skipped, absolute, scan
@@ -187,7 +188,9 @@ class Indexer:
             done += self._flush(pending, summary)
             yield progress("")
         if gone:
-            self.store.delete(self.catalog.remove_files(gone))
+            stale = self.catalog.remove_files(gone)
+            checkpoint("files-removed")
+            self.store.delete(stale)
             summary.removed += len(gone)
         summary.seconds = time.perf_counter() - t0
         yield summary
@@ -279,6 +282,7 @@ class Indexer:
 
     def _flush(self, pending: list[_Pending], summary: IndexSummary) -> int:
         self.catalog.begin_indexing((p.file_id, p.content_hash) for p in pending)
+        checkpoint("marked-indexing")
         ids = [[chunk_id(p.file_id, p.content_hash, c.ordinal) for c in p.chunks]
                for p in pending]
         flat = [i for group in ids for i in group]
@@ -292,10 +296,12 @@ class Indexer:
             metas = [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
                      for p, c, _ in todo]
             self.store.add([i for _, _, i in todo], vectors, metas)
+        checkpoint("vectors-added")
         summary.embedded_chunks += len(todo)
         for p in pending:
             stale = self.catalog.replace_chunks(p.file_id, p.chunks, p.content_hash, p.size,
                                                 p.mtime_ns)
+            checkpoint("chunks-swapped")
             self.store.delete(stale)
             if p.is_new:
                 summary.added += 1

@@ -31,7 +31,9 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 
 def title_for(path: Path) -> str:
     """A readable title from a file name: ``climate_report-2024.pdf`` -> ``climate report 2024``."""
-    return re.sub(r"[_\-.]+", " ", path.stem).strip()
+    # Undecodable bytes in a file name (surrogate escapes) become U+FFFD, never reach a tokenizer
+    stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return re.sub(r"[_\-.]+", " ", stem).strip()
 
 
 def _single(path: Path, text: str) -> Document:

@@ -210,6 +210,9 @@ def serve(memory_bytes: int) -> None:
             message = _recv(inp)
         except (EOFError, OSError):
             return
+        except MemoryError:  # the file alone does not fit in the allowed memory
+            _send(out, ("fatal", "too-much-memory", "the file does not fit in the memory limit"))
+            return
         if message is None:
             return
         path, data = message

@@ -1,0 +1,137 @@
+"""The watcher on a real folder: debounced updates, editor saves, folder moves, deletes."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.core.watcher import BatchDone, FolderWatcher
+
+pytestmark = pytest.mark.integration
+
+
+class Running:
+    def __init__(self, services, folder: Path, polling: bool = False):
+        self.services = services
+        self.watcher = FolderWatcher(services.indexer, [folder], services.rules,
+                                     debounce_s=0.3, reconcile_interval_s=3600, polling=polling)
+        self.events: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        first = self.next_batch(60)
+        assert first.reconcile
+
+    def _run(self) -> None:
+        for event in self.watcher.run():
+            self.events.put(event)
+
+    def next_batch(self, timeout: float = 20) -> BatchDone:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(event, BatchDone):
+                return event
+        raise AssertionError("no batch within the timeout")
+
+    def no_batch(self, wait: float) -> bool:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                if isinstance(self.events.get(timeout=0.1), BatchDone):
+                    return False
+            except queue.Empty:
+                pass
+        return True
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def watched(services, tmp_path: Path):
+    folder = tmp_path / "watched"
+    (folder / "projects").mkdir(parents=True)
+    (folder / "notes.md").write_text("# Notes\n\nThe heron nests by the lake.\n")
+    (folder / "projects" / "plan.txt").write_text("Plan: build a cedar greenhouse in May.\n")
+    running = Running(services, folder)
+    yield running, folder
+    running.stop()
+
+
+def paths(services) -> set[str]:
+    return {r.key for r in services.catalog.files()}
+
+
+def test_new_file_and_burst_of_writes_are_one_update_each(watched) -> None:
+    running, folder = watched
+    services = running.services
+    (folder / "new.txt").write_text("Fresh note about kingfishers.\n")
+    batch = running.next_batch()
+    assert batch.summary.added == 1
+    for i in range(10):
+        with (folder / "new.txt").open("a") as f:
+            f.write(f"line {i} about kingfishers diving\n")
+        time.sleep(0.02)
+    batch = running.next_batch()
+    assert (batch.summary.updated, batch.summary.added) == (1, 0)
+    assert running.no_batch(1.0)
+    hit = services.retriever.search("kingfishers diving", 1)[0]
+    assert "line 9" in hit.text
+
+
+def test_editor_save_by_rename_is_one_update_of_the_real_path(watched) -> None:
+    running, folder = watched
+    services = running.services
+    tmp = folder / ".notes.md.swp-like.md"  # hidden temp file, like many editors use
+    tmp2 = folder / "notes.saving.md"  # a visible one, which must not stay in the index either
+    tmp.write_text("draft")
+    tmp2.write_text("# Notes\n\nThe heron nests by the lake. It returns every April.\n")
+    tmp2.replace(folder / "notes.md")
+    tmp.unlink()
+    batch = running.next_batch()
+    assert (batch.summary.updated, batch.summary.added) == (1, 0)
+    assert str(folder / "notes.saving.md") not in paths(services)
+    assert services.retriever.search("heron returns April", 1)[0].path == str(folder / "notes.md")
+    assert running.no_batch(1.0)
+
+
+def test_folder_moved_inside_tree_is_metadata_only(watched) -> None:
+    running, folder = watched
+    services = running.services
+    vectors = services.store.ids()
+    (folder / "projects").rename(folder / "archive")
+    batch = running.next_batch()
+    assert batch.folders_moved == 1 and batch.summary.embedded_chunks == 0
+    assert services.store.ids() == vectors
+    assert str(folder / "archive" / "plan.txt") in paths(services)
+    assert str(folder / "projects" / "plan.txt") not in paths(services)
+
+
+def test_deleted_file_leaves_every_store(watched) -> None:
+    running, folder = watched
+    services = running.services
+    (folder / "projects" / "plan.txt").unlink()
+    batch = running.next_batch()
+    assert batch.summary.removed == 1
+    ids = services.catalog.chunk_ids()
+    assert services.store.ids() == ids and services.catalog.fts_count() == len(ids)
+    assert all("greenhouse" not in p.text for p in services.retriever.search("cedar", 5))
+
+
+def test_polling_observer_sees_changes(services, tmp_path: Path) -> None:
+    folder = tmp_path / "share"
+    folder.mkdir()
+    running = Running(services, folder, polling=True)
+    try:
+        (folder / "remote.txt").write_text("A file on a network drive about walruses.\n")
+        assert running.next_batch().summary.added == 1
+    finally:
+        running.stop()
