@@ -1,0 +1,69 @@
+"""Changing chunking or embedding settings: the old index answers while a new one is built
+(with an estimate first), and the switch happens only when the new one is complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.core.types import IndexProgress, IndexSummary, RebuildDone, RebuildStarted
+from assistant.services import Services
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    d = tmp_path / "docs"
+    d.mkdir()
+    for i in range(12):
+        (d / f"doc{i}.txt").write_text(
+            " ".join(f"Paragraph {i}.{j} talks about topic {i} and the harbour." for j in range(30))
+        )
+    return d
+
+
+def test_settings_change_rebuilds_in_background(services, corpus: Path, embedder, generator,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    list(services.indexer.index([corpus]))
+    old_profile = services.active.profile
+    old_dir = services.active.dir
+    services.close()
+
+    monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "96")
+    changed = Services(load_settings(), embedder=embedder, generator=generator)
+    try:
+        assert changed.rebuild_pending
+        assert changed.active.profile == old_profile  # the old index still answers
+        assert changed.retriever.search("harbour topic 3", 1)[0].path.endswith("doc3.txt")
+        summary = list(changed.indexer.index([corpus]))[-1]
+        assert summary.embedded_chunks == 0  # no silent re-embedding on the spot
+
+        # an interrupted rebuild leaves the old index active ...
+        events = changed.rebuild()
+        started = next(events)
+        assert isinstance(started, RebuildStarted)
+        assert started.files == 12 and started.chunks_estimate > 0
+        assert started.seconds_estimate > 0
+        for event in events:
+            if isinstance(event, IndexProgress) and event.files_done >= 4:
+                break
+        events.close()
+        assert changed.active.profile == old_profile and changed.rebuild_pending
+
+        # ... and resumes without redoing the finished files
+        done = [e for e in changed.rebuild() if isinstance(e, RebuildDone | IndexSummary)]
+        assert isinstance(done[-1], RebuildDone)
+        assert not changed.rebuild_pending
+        assert changed.active.profile != old_profile
+        assert not old_dir.exists()
+        for text in (p.text for p in changed.retriever.search("harbour", 5)):
+            assert changed.embedder.count_tokens(text) <= 96
+        ids = changed.catalog.chunk_ids()
+        assert 0 < done[-1].embedded_chunks < len(ids)  # the first run's files were kept
+        assert changed.store.ids() == ids and changed.catalog.fts_count() == len(ids)
+        assert changed.status()["files"] == 12
+    finally:
+        changed.close()
