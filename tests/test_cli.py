@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
+from assistant.services import Services as RealServices
 from tests.helpers import FACT_PAGES, make_pdf
 
 REPO = Path(__file__).resolve().parent.parent
@@ -155,3 +156,73 @@ def test_not_a_gguf_is_one_line_error(tmp_path: Path, assistant_home: Path) -> N
     assert cli_process("index", str(tmp_path / "d")).returncode == 0
     proc = cli_process("ask", "What about otters?", env={"ASSISTANT_LLM__MODEL": str(fake)})
     assert_one_line_error(proc, "fake.gguf")
+
+
+@pytest.mark.integration
+def test_watch_remembers_folder_and_stops_on_ctrl_c(tmp_path: Path, assistant_home: Path) -> None:
+    import signal
+    import time
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "first.md").write_text("# First\n\nAbout storks.\n")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "watch", "--json", str(folder)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "ASSISTANT_WATCH__DEBOUNCE_S": "0.3"}, cwd=REPO)
+    try:
+        lines = []
+
+        def next_json() -> dict:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line)
+            return json.loads(line)
+
+        while "reconcile" not in (event := next_json()):
+            pass
+        assert event["reconcile"] and event["added"] == 1
+        (folder / "second.txt").write_text("A second note about cranes.\n")
+        while "reconcile" not in (event := next_json()):
+            pass
+        assert event["added"] == 1 and not event["reconcile"]
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "Stopped watching." in out and "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    config = (assistant_home / "config" / "config.toml").read_text()
+    assert str(folder) in config
+    status = json.loads(cli_process("status", "--json").stdout)
+    assert status["watched_folders"] == [str(folder)] and status["files"] == 2
+    assert cli_process("unwatch", str(folder)).returncode == 0
+    assert json.loads(cli_process("status", "--json").stdout)["watched_folders"] == []
+
+
+@pytest.mark.integration
+def test_reindex_shows_estimate_and_switches(run, services, docs: Path, embedder, generator,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.services
+    from assistant.config import load_settings
+
+    run("index", str(docs))
+    code, out, _ = run("reindex")
+    assert code == 0 and "nothing to rebuild" in out
+    services.writer_lock.release()  # as if that process had ended
+
+    monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "100")
+    fresh = RealServices(load_settings(), embedder=embedder, generator=generator)
+    monkeypatch.setattr(assistant.services, "Services", lambda settings=None: fresh)
+    try:
+        code, out, err = run("status")
+        assert "assistant reindex" in out
+        code, out, err = run("reindex")
+        assert code == 0, err
+        assert "Rebuilding the index for the new settings: 2 files" in err
+        assert "roughly" in err and "now the one answering" in out
+        code, out, _ = run("search", "--json", "Lindesnes", "-k", "1")
+        assert json.loads(out)[0]["path"].endswith("survey.pdf")
+    finally:
+        fresh.close()

@@ -125,28 +125,30 @@ def test_symlink_loop_and_odd_names(services, tmp_path: Path) -> None:
     assert consistent(services)
 
 
-def test_file_changing_while_read(services, tmp_path: Path) -> None:
-    import threading
-    import time
+def test_file_changing_while_read(services, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import assistant.core.indexer as indexer_module
 
     f = tmp_path / "growing.txt"
     f.write_text("Log line one about pelicans.\n")
-    stop = threading.Event()
+    looks = {"n": 0}
 
-    def append() -> None:
-        while not stop.is_set():
-            with f.open("a") as out:
-                out.write("another line about pelicans\n")
-            time.sleep(0.003)
+    def stat(path, *args, **kwargs):  # noqa: ANN001, ANN202
+        st = os.stat(path, *args, **kwargs)
+        if str(path) != str(f):
+            return st
+        looks["n"] += 1  # a writer appends between every read and every look at the file
+        return types.SimpleNamespace(st_size=st.st_size + looks["n"], st_mtime_ns=st.st_mtime_ns)
 
-    writer = threading.Thread(target=append)
-    writer.start()
-    try:
-        summary, failures = run(services.indexer, f)
-    finally:
-        stop.set()
-        writer.join()
-    assert failures == {"growing.txt": "changing"}
+    busy_os = types.SimpleNamespace(**{k: getattr(os, k) for k in dir(os)
+                                       if not k.startswith("__")})
+    busy_os.stat = stat
+    monkeypatch.setattr(indexer_module, "os", busy_os)
+    summary, failures = run(services.indexer, f)
+    assert failures == {"growing.txt": "changing"} and looks["n"] == 3
+    monkeypatch.setattr(indexer_module, "os", os)  # the writer stopped
     summary, failures = run(services.indexer, f)
     assert failures == {} and summary.added == 1
 

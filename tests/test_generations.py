@@ -33,6 +33,7 @@ def test_settings_change_rebuilds_in_background(services, corpus: Path, embedder
     services.close()
 
     monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "96")
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__BATCH_SIZE", "8")  # small batches: stop mid-way
     changed = Services(load_settings(), embedder=embedder, generator=generator)
     try:
         assert changed.rebuild_pending
@@ -48,7 +49,7 @@ def test_settings_change_rebuilds_in_background(services, corpus: Path, embedder
         assert started.files == 12 and started.chunks_estimate > 0
         assert started.seconds_estimate > 0
         for event in events:
-            if isinstance(event, IndexProgress) and event.files_done >= 4:
+            if isinstance(event, IndexProgress) and 0 < event.files_done < 12:
                 break
         events.close()
         assert changed.active.profile == old_profile and changed.rebuild_pending
