@@ -518,6 +518,9 @@ def cmd_status(services: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_forget(services: Any, args: argparse.Namespace) -> int:
+    from assistant.config import update_config_file
+    from assistant.core.scanner import absolute
+
     total = 0
     for path in args.paths:
         removed = services.indexer.forget(path)
@@ -525,6 +528,14 @@ def cmd_forget(services: Any, args: argparse.Namespace) -> int:
             raise AssistantError(f"{path} is not in the index")
         total += removed
     print(f"Removed {total} file(s) from the index.")
+    # A forgotten folder that stays watched would come straight back at the next scan.
+    forgotten = [str(absolute(p)) for p in args.paths]
+    watched = list(services.settings.watch.folders)
+    keep = [f for f in watched if not any(f == g or f.startswith(g.rstrip("/") + "/")
+                                          for g in forgotten)]
+    if keep != watched:
+        update_config_file("watch", "folders", keep)
+        print(f"Stopped watching {len(watched) - len(keep)} folder(s) as well.")
     return EXIT_OK
 
 

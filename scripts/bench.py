@@ -5,6 +5,8 @@
 - indexing: chunks/s through the whole indexer, and its ratio to a bare
   ``SentenceTransformer.encode`` of the same chunk texts in the same run (model loaded first);
 - retrieval: query latency p50/p95 (embed + dense + BM25 + fusion);
+- rescan: a second pass over N unchanged files (time, files/s);
+- watch latency: from saving an edited file to its new text being searchable;
 - generation: time to first token and tokens/s through the answer pipeline, and their ratios
   to a bare llama-cpp-python chat completion on the same prompt with the same parameters.
 """
@@ -79,6 +81,67 @@ def bench_indexing(services, docs: Path) -> dict:
     }
 
 
+def bench_rescan(services, folder: Path, n: int) -> dict:
+    """Index ``n`` tiny files once, then time a rescan that finds them all unchanged."""
+    from assistant.core.types import IndexSummary
+
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i // 1000:02d}").mkdir(exist_ok=True)
+        (folder / f"{i // 1000:02d}" / f"note-{i:05d}.txt").write_text(f"Note {i}: item {i * 7}.")
+    t = time.perf_counter()
+    first = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
+    first_s = time.perf_counter() - t
+    t = time.perf_counter()
+    again = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
+    rescan_s = time.perf_counter() - t
+    return {"files": n, "first_index_seconds": round(first_s, 2),
+            "first_index_files_per_s": round(first.added / first_s, 1),
+            "rescan_seconds": round(rescan_s, 3), "rescan_files_per_s": round(n / rescan_s, 1),
+            "rescan_unchanged": again.unchanged, "rescan_embedded": again.embedded_chunks}
+
+
+def bench_watch_latency(services, folder: Path, trials: int) -> dict:
+    """Seconds from saving an edited file until a search finds its new text."""
+    import threading
+
+    from assistant.core.watcher import FolderWatcher
+
+    folder.mkdir()
+    target = folder / "edited.md"
+    target.write_text("# Draft\n\nNothing here yet.\n")
+    debounce = services.settings.watch.debounce_s
+    watcher = FolderWatcher(services.indexer, [folder], services.rules, debounce_s=debounce,
+                            reconcile_interval_s=3600)
+    ready = threading.Event()
+
+    def consume() -> None:
+        for event in watcher.run():
+            if type(event).__name__ == "BatchDone" and event.reconcile:
+                ready.set()
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    ready.wait(120)
+    latencies = []
+    for trial in range(trials):
+        word = f"zebrafinch{trial}quokka"
+        t = time.perf_counter()
+        target.write_text(f"# Draft\n\nThe secret word is {word}.\n")
+        while time.perf_counter() - t < 60:
+            hits = services.catalog.bm25(f'"{word}"', 1)
+            if hits:
+                break
+            time.sleep(0.02)
+        latencies.append(time.perf_counter() - t)
+        time.sleep(debounce + 0.5)
+    watcher.stop()
+    thread.join(10)
+    return {"trials": trials, "debounce_s": debounce,
+            "p50_s": round(statistics.median(latencies), 3),
+            "max_s": round(max(latencies), 3)}
+
+
 def bench_retrieval(services, questions: list[str], n: int) -> dict:
     services.retriever.search("warm up", 5)
     times = []
@@ -151,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answers", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--model", help="GGUF in models/ or a path (default: settings)")
+    parser.add_argument("--rescan-files", type=int, default=10_000,
+                        help="files for the unchanged-rescan figure (0: skip)")
+    parser.add_argument("--watch-trials", type=int, default=3,
+                        help="edits timed for watch latency (0: skip)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         os.environ["ASSISTANT_HOME"] = str(Path(tmp) / "home")
@@ -166,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
                   "cpu_count": os.cpu_count()}
         report["indexing"] = bench_indexing(services, docs)
         report["retrieval"] = bench_retrieval(services, questions, args.queries)
+        if args.watch_trials:
+            report["watch_latency"] = bench_watch_latency(services, Path(tmp) / "watched",
+                                                          args.watch_trials)
+        if args.rescan_files:
+            report["rescan"] = bench_rescan(services, Path(tmp) / "many", args.rescan_files)
         if args.answers:
             report["generation"] = bench_generation(services, questions, args.answers,
                                                     args.max_tokens)

@@ -200,3 +200,25 @@ def test_second_writer_gets_a_clear_message(services, tmp_path: Path) -> None:
                           capture_output=True, text=True, env={**os.environ}, timeout=120)
     assert proc.returncode == 1
     assert "already indexing" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_failed_file_is_retried_only_when_it_changes(services, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    d = tmp_path / "retry"
+    d.mkdir()
+    bad = d / "report.pdf"
+    bad.write_bytes(b"%PDF-1.4 broken")
+    calls = {"n": 0}
+    real_parse = services.indexer.parser.parse
+
+    def counting_parse(path, data):  # noqa: ANN001, ANN202
+        calls["n"] += 1
+        return real_parse(path, data)
+
+    monkeypatch.setattr(services.indexer.parser, "parse", counting_parse)
+    assert run(services.indexer, d)[1] == {"report.pdf": "corrupt"}
+    assert run(services.indexer, d)[1] == {"report.pdf": "corrupt"}  # reported again ...
+    assert calls["n"] == 1  # ... without parsing it again
+    make_pdf(bad, ["Fixed now: a report about beavers."])
+    summary, failures = run(services.indexer, d)
+    assert failures == {} and summary.added == 1 and calls["n"] == 2

@@ -45,6 +45,8 @@ from assistant.core.store import VectorStore
 from assistant.core.types import Chunk, FileFailed, IndexEvent, IndexProgress, IndexSummary
 
 READ_ATTEMPTS = 3
+# Failures worth another try on the next scan even if the file looks the same.
+TRANSIENT = {"permission-denied", "vanished", "changing", "crashed", "unreadable"}
 
 
 @dataclass
@@ -217,6 +219,10 @@ class Indexer:
                 self.catalog.touch(record.id, item.size, item.mtime_ns)
             summary.unchanged += 1
             return None
+        if (record and record.state == FAILED and record.reason not in TRANSIENT
+                and record.size == item.size and record.mtime_ns == item.mtime_ns):
+            # Known bad and unchanged: say so again without paying for another attempt.
+            return FileFailed(item.path, record.reason or "failed", record.error or "")
         if item.size > self.max_file_bytes:
             limit = self.max_file_bytes / 1e6
             return self._fail(item.path, "too-large",
