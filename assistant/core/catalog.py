@@ -193,10 +193,6 @@ class Catalog:
         )
         return [_record(r) for r in rows]
 
-    def files_with_hash(self, content_hash: str) -> list[FileRecord]:
-        rows = self.db.execute("SELECT * FROM files WHERE content_hash = ?", (content_hash,))
-        return [_record(r) for r in rows]
-
     def ensure_file(self, path: str) -> int:
         key = path_key(path)
         with self.transaction() as db:

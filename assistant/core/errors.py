@@ -29,3 +29,14 @@ class LoaderError(AssistantError):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+
+
+def read_error(exc: OSError, name: str) -> LoaderError:
+    """The specific reason for an OS error met while reading the file ``name``."""
+    if isinstance(exc, FileNotFoundError):
+        return LoaderError("vanished", f"{name} disappeared while being read")
+    if isinstance(exc, PermissionError):
+        return LoaderError("permission-denied", f"{name}: permission denied")
+    if isinstance(exc, IsADirectoryError):
+        return LoaderError("unsupported-type", f"{name} is a folder")
+    return LoaderError("unreadable", f"{name} cannot be read ({exc.strerror or exc})")

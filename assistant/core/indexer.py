@@ -36,7 +36,7 @@ from assistant.core.catalog import (
 )
 from assistant.core.chunking import Chunker
 from assistant.core.embedding import Embedder
-from assistant.core.errors import LoaderError
+from assistant.core.errors import LoaderError, read_error
 from assistant.core.faults import checkpoint
 from assistant.core.ignore import IgnoreRules
 from assistant.core.parsing import ParserProcess
@@ -262,14 +262,8 @@ class Indexer:
                 with open(item.path, "rb") as f:
                     data = f.read(self.max_file_bytes + 1)
                 st = os.stat(item.path)
-            except FileNotFoundError as exc:
-                raise LoaderError("vanished", f"{name} disappeared while being read") from exc
-            except PermissionError as exc:
-                raise LoaderError("permission-denied", f"{name}: permission denied") from exc
-            except IsADirectoryError as exc:
-                raise LoaderError("unsupported-type", f"{name} is a folder") from exc
             except OSError as exc:
-                raise LoaderError("unreadable", f"{name} cannot be read ({exc.strerror})") from exc
+                raise read_error(exc, name) from exc
             if len(data) > self.max_file_bytes:
                 raise LoaderError("too-large", f"{name} grew over the size limit while being read")
             if st.st_size == len(data) and (st.st_size, st.st_mtime_ns) == (size, mtime):

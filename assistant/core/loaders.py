@@ -12,7 +12,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from assistant.core.errors import LoaderError
+from assistant.core.errors import LoaderError, read_error
 from assistant.core.types import Document, Section
 
 PAGE_SEPARATOR = "\n\n"
@@ -403,12 +403,8 @@ def load(path: Path, data: bytes | None = None) -> Document:
         raise LoaderError("unsupported-type", f"{path.name}: unsupported file type")
     try:
         return loader(path, path.read_bytes() if data is None else data)
-    except FileNotFoundError as exc:
-        raise LoaderError("vanished", f"{path} disappeared while being read") from exc
-    except PermissionError as exc:
-        raise LoaderError("permission-denied", f"{path}: permission denied") from exc
-    except IsADirectoryError as exc:
-        raise LoaderError("unsupported-type", f"{path} is a directory") from exc
+    except OSError as exc:
+        raise read_error(exc, path.name) from exc
 
 
 def preload() -> None:

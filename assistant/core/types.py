@@ -25,10 +25,6 @@ class Document:
     title: str
     sections: list[Section]
 
-    @property
-    def char_count(self) -> int:
-        return sum(len(s.text) for s in self.sections)
-
 
 @dataclass(frozen=True)
 class Chunk:

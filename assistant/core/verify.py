@@ -100,12 +100,6 @@ class Attribution:
     def supported(self) -> bool:
         return any(s.sources for s in self.sentences)
 
-    @property
-    def supported_fraction(self) -> float:
-        if not self.sentences:
-            return 0.0
-        return sum(1 for s in self.sentences if s.sources) / len(self.sentences)
-
 
 @dataclass
 class _Claim:
