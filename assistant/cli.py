@@ -96,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # a bug: still one line unless asked for the traceback
+    except Exception as exc:  # a bug, or the machine: still one line unless asked for more
+        if _disk_full(exc):
+            where = services.data_dir if services is not None else "the data directory"
+            print(f"assistant: error: the disk holding {where} is full; free some space and "
+                  "run the command again (what was indexed so far is kept)", file=sys.stderr)
+            return EXIT_ERROR
         if debug:
             raise
         print(f"assistant: internal error: {type(exc).__name__}: {exc} "
@@ -105,6 +110,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if services is not None:
             services.close()
+
+
+def _disk_full(exc: BaseException) -> bool:
+    import errno
+
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        if "disk is full" in str(exc).lower() or "no space left" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def _settings() -> Any:

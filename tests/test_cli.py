@@ -226,3 +226,23 @@ def test_reindex_shows_estimate_and_switches(run, services, docs: Path, embedder
         assert json.loads(out)[0]["path"].endswith("survey.pdf")
     finally:
         fresh.close()
+
+
+def test_full_disk_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    import errno
+    import sqlite3
+
+    def full(self, args):  # noqa: ANN001, ANN202
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(cli, "cmd_status", full)
+    assert cli.main(["status"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is full" in err[0]
+
+    def enospc(self, args):  # noqa: ANN001, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli, "cmd_status", enospc)
+    assert cli.main(["status"]) == 1
+    assert "is full" in capsys.readouterr().err
