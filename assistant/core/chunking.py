@@ -34,17 +34,18 @@ class Chunker:
     def chunk(self, document: Document) -> list[Chunk]:
         chunks: list[Chunk] = []
         for section in document.sections:
-            for start, end in self._section_spans(document.title, section):
-                text = section.text[start:end]
+            context = self._context(document.title, section.heading)
+            prefix_tokens = len(self.token_spans(context))
+            for start, end in self._section_spans(section, prefix_tokens):
                 chunks.append(
                     Chunk(
                         ordinal=len(chunks),
-                        text=text,
+                        text=section.text[start:end],
                         start=section.offset + start,
                         end=section.offset + end,
                         page=section.page,
                         heading=section.heading,
-                        context=self._context(document.title, section.heading),
+                        context=context,
                     )
                 )
         return chunks
@@ -56,12 +57,11 @@ class Chunker:
             context = context[: spans[MAX_PREFIX_TOKENS - 1][1]]
         return context
 
-    def _section_spans(self, title: str, section: Section) -> Iterable[tuple[int, int]]:
+    def _section_spans(self, section: Section, prefix: int) -> Iterable[tuple[int, int]]:
         text = section.text
         tokens = self.token_spans(text)
         if not tokens:
             return
-        prefix = len(self.token_spans(self._context(title, section.heading)))
         # +1 for the separator between prefix and text
         budget = max(8, self.max_tokens - prefix - 1) if prefix else self.max_tokens
         overlap = min(self.overlap_tokens, budget // 2)
