@@ -142,7 +142,7 @@ def _settings() -> Any:
 # index ------------------------------------------------------------------------------
 
 
-def _index_with_progress(services: Any, events: Any, label: str = "Indexing") -> Any:
+def _index_with_progress(events: Any, label: str = "Indexing") -> Any:
     """Show index events as a progress bar on stderr; return the summary."""
     from tqdm import tqdm
 
@@ -189,7 +189,7 @@ def _rebuild_note(services: Any) -> None:
 def cmd_index(services: Any, args: argparse.Namespace) -> int:
     indexer = services.indexer
     _report_repair(services)
-    summary = _index_with_progress(services, indexer.index(args.paths))
+    summary = _index_with_progress(indexer.index(args.paths))
     assert summary is not None
     if args.json:
         print(json.dumps(summary.to_json()))
@@ -220,7 +220,7 @@ def cmd_reindex(services: Any, args: argparse.Namespace) -> int:
                   file=sys.stderr)
             break
     rest = _until_done(events)
-    _index_with_progress(services, rest.events(), "Rebuilding")
+    _index_with_progress(rest.events(), "Rebuilding")
     done = rest.done
     if done is not None:
         print(f"Rebuilt in {done.seconds:.1f}s ({done.embedded_chunks} chunks embedded); "

@@ -55,16 +55,16 @@ class _Hints:
     """What the observer thread reports; drained by the writer thread."""
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[tuple[str, str, str | None]] = queue.Queue()
+        # (what: "file" | "dir", kind: watchdog's event type, src, dest or "")
+        self.queue: queue.Queue[tuple[str, str, str, str]] = queue.Queue()
 
     def dispatch(self, event: Any) -> None:  # watchdog's handler interface
         kind = event.event_type
         if kind in ("opened", "closed_no_write"):
             return
         src = os.fsdecode(event.src_path)
-        dest = os.fsdecode(event.dest_path) if getattr(event, "dest_path", None) else None
-        self.queue.put(("dir" if event.is_directory else "file", kind, src if dest is None
-                        else f"{src}\0{dest}"))
+        dest = os.fsdecode(event.dest_path) if getattr(event, "dest_path", None) else ""
+        self.queue.put(("dir" if event.is_directory else "file", kind, src, dest))
 
 
 class FolderWatcher:
@@ -201,9 +201,8 @@ class FolderWatcher:
         except queue.Empty:
             return
         while True:
-            what, kind, paths = item
+            what, kind, src, dest = item
             now = time.monotonic()
-            src, _, dest = paths.partition("\0")
             for p in (src, dest):
                 if p and Path(p).name == IGNORE_FILE:
                     self.rules.forget_cached(Path(p).parent)
