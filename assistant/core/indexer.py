@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +45,15 @@ from assistant.core.store import VectorStore
 from assistant.core.types import Chunk, FileFailed, IndexEvent, IndexProgress, IndexSummary
 
 READ_ATTEMPTS = 3
+CARRIED = "carried-"  # content-hash prefix of passages carried over from another generation
 # Failures worth another try on the next scan even if the file looks the same.
 TRANSIENT = {"permission-denied", "vanished", "changing", "crashed", "unreadable"}
+
+
+class IndexInterrupted(Exception):  # noqa: N818 - a request, not a failure
+    """Raised between steps when the writer is asked to stop. What was written so far is
+    consistent: the next run (or :meth:`Indexer.repair`) picks up where this one stopped,
+    reusing the vectors already stored."""
 
 
 @dataclass
@@ -58,6 +65,7 @@ class _Pending:
     size: int
     mtime_ns: int
     is_new: bool
+    state: str = INDEXED
 
 
 @dataclass
@@ -72,10 +80,15 @@ class RepairReport:
         return bool(self.orphan_vectors_deleted or self.files_reindexed or self.fts_rebuilt)
 
 
+def _inside(path: str, folders: list[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+
 class Indexer:
     def __init__(self, catalog: Catalog, store: VectorStore, embedder: Embedder,
                  chunker: Chunker, rules: IgnoreRules, parser: ParserProcess,
-                 max_file_bytes: int, flush_chunks: int = 256):
+                 max_file_bytes: int, flush_chunks: int = 256,
+                 interrupt: Callable[[], None] | None = None):
         self.catalog = catalog
         self.store = store
         self.embedder = embedder
@@ -84,6 +97,10 @@ class Indexer:
         self.parser = parser
         self.max_file_bytes = max_file_bytes
         self.flush_chunks = flush_chunks
+        # Called between files and between embedding batches: raises IndexInterrupted to stop
+        # (the writer lane's Stop/Quit), or blocks while indexing is paused.
+        self.interrupt = interrupt or (lambda: None)
+        self._root_devices: dict[str, int] = {}
 
     # Repair --------------------------------------------------------------------------
 
@@ -125,11 +142,15 @@ class Indexer:
         catalog has there is removed, unless it turns up among ``paths`` with the same
         content, in which case it was moved and only its path changes. With ``missing_ok``
         a path in ``paths`` that no longer exists counts as vanished, not as an error.
+
+        A folder that can't be listed right now (permissions changing, a network drive's
+        hiccup) keeps its files, marked unavailable, instead of losing and re-embedding them.
         """
         t0 = time.perf_counter()
         roots = [absolute(p) for p in paths]
         summary = IndexSummary()
         found: dict[str, FoundFile] = {}
+        unlisted: list[str] = []  # folders the scan could not read: their files stay
         vanished = list(vanished)
         for item in scan(roots, self.rules):
             if isinstance(item, FoundFile):
@@ -137,12 +158,20 @@ class Indexer:
             elif missing_ok and item.reason == "not found":
                 vanished.append(item.path)
             elif item.explicit:
-                event = (self._unreachable_root(item) if item.reason == "not found" else
-                         FileFailed(item.path, item.reason.replace(" ", "-"),
-                                    f"{item.path}: skipped ({item.reason})"))
-                summary.failed += 1
-                summary.errors.append(event)
-                yield event
+                event: FileFailed | None
+                if item.reason == "not found":
+                    removed, event = self._unreachable_root(item)
+                    summary.removed += removed
+                else:
+                    event = FileFailed(item.path, item.reason.replace(" ", "-"),
+                                       f"{item.path}: skipped ({item.reason})")
+                if event is not None:
+                    summary.failed += 1
+                    summary.errors.append(event)
+                    yield event
+            elif item.reason.startswith("cannot be"):
+                unlisted.append(item.path)
+        self._remember_roots(roots)
 
         # Files the catalog has in the scanned folders that the scan didn't find: moved
         # (matched by content below), deleted, or now ignored.
@@ -155,6 +184,11 @@ class Indexer:
             for record in self.catalog.files_under(str(absolute(path))):
                 if record.path not in found and not os.path.exists(record.path):
                     gone[record.id] = record
+        if unlisted:
+            hidden = [r for r in gone.values() if _inside(r.path, unlisted)]
+            for record in hidden:
+                gone.pop(record.id)
+            self.catalog.set_state([r.id for r in hidden if r.state != FAILED], UNAVAILABLE)
         gone_by_hash: dict[str, list[FileRecord]] = {}
         for record in gone.values():
             if record.content_hash and not os.path.exists(record.path):
@@ -172,6 +206,7 @@ class Indexer:
                                  summary.failed)
 
         for item in found.values():
+            self.interrupt()
             outcome = self._prepare(item, gone_by_hash, gone, summary)
             if isinstance(outcome, FileFailed):
                 summary.failed += 1
@@ -197,16 +232,53 @@ class Indexer:
         summary.seconds = time.perf_counter() - t0
         yield summary
 
-    def _unreachable_root(self, item: Skipped) -> FileFailed:
-        """A folder that isn't there: if we know files in it, keep them, marked unavailable
-        (an unplugged drive comes back); otherwise it is a mistyped path."""
-        known = [r for r in self.catalog.files_under(item.path) if r.state != FAILED]
+    def _remember_roots(self, roots: list[Path]) -> None:
+        """Record the file system each root lives on, to tell later whether a root that is
+        gone was deleted (its parent, on the same file system, is still there) or unplugged."""
+        for root in roots:
+            key = str(root)
+            try:
+                dev = root.stat().st_dev
+            except OSError:
+                continue
+            if self._root_devices.get(key) != dev:
+                self._root_devices[key] = dev
+                self.catalog.set_meta(f"root-device:{key}", str(dev))
+
+    def root_deleted(self, path: str) -> bool:
+        """A root that is not there was deleted, not unplugged: its parent folder is there, on
+        the file system the root was on (an unmounted drive leaves an empty mount point on the
+        parent's file system, or no folder at all)."""
+        parent = Path(path).parent
+        try:
+            parent_dev = parent.stat().st_dev
+        except OSError:
+            return False
+        recorded = self.catalog.get_meta(f"root-device:{path}")
+        if recorded is not None:
+            return int(recorded) == parent_dev and not os.path.ismount(parent)
+        try:  # never seen on disk by this version: an empty parent looks like a mount point
+            return any(True for _ in os.scandir(parent)) and not os.path.ismount(parent)
+        except OSError:
+            return False
+
+    def _unreachable_root(self, item: Skipped) -> tuple[int, FileFailed | None]:
+        """A file or folder that isn't there. Deleted: its files leave the index (returns how
+        many). Unplugged (its drive or share is gone): its files stay, marked unavailable,
+        until it returns. Never indexed: a mistyped path."""
+        records = self.catalog.files_under(item.path)
+        known = [r for r in records if r.state != FAILED]
+        if not known and records:  # only failed files: nothing worth keeping
+            return self.remove(item.path), None
+        if known and self.root_deleted(item.path):
+            return self.remove(item.path), None
         if known:
             self.catalog.set_state([r.id for r in known], UNAVAILABLE)
-            return FileFailed(item.path, "unavailable",
-                              f"{item.path} is not reachable now; its {len(known)} file(s) stay "
-                              "in the index, marked unavailable, until it returns or you forget it")
-        return FileFailed(item.path, "not-found", f"{item.path}: no such file or folder")
+            return 0, FileFailed(
+                item.path, "unavailable",
+                f"{item.path} is not reachable now; its {len(known)} file(s) stay in the "
+                "index, marked unavailable, until it returns or you forget it")
+        return 0, FileFailed(item.path, "not-found", f"{item.path}: no such file or folder")
 
     def _prepare(self, item: FoundFile, gone_by_hash: dict[str, list[FileRecord]],
                  gone: dict[int, FileRecord],
@@ -241,7 +313,7 @@ class Indexer:
         if moved_from:
             source = moved_from.pop(0)
             gone.pop(source.id, None)
-            self.catalog.move(source.id, item.path, size, mtime_ns)
+            self.store.delete(self.catalog.move(source.id, item.path, size, mtime_ns))
             summary.moved += 1
             return None
         try:
@@ -290,17 +362,21 @@ class Indexer:
         have = self.store.existing(flat) if flat else set()
         todo = [(p, c, i) for p, group in zip(pending, ids, strict=True)
                 for c, i in zip(p.chunks, group, strict=True) if i not in have]
-        if todo:
+        # One embedding batch at a time, so a stop request waits for one batch, not all.
+        step = max(1, self.embedder.batch_size)
+        for start in range(0, len(todo), step):
+            self.interrupt()
+            part = todo[start:start + step]
             vectors = self.embedder.encode(
-                [f"{c.context}\n{c.text}" if c.context else c.text for _, c, _ in todo])
+                [f"{c.context}\n{c.text}" if c.context else c.text for _, c, _ in part])
             metas = [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
-                     for p, c, _ in todo]
-            self.store.add([i for _, _, i in todo], vectors, metas)
+                     for p, c, _ in part]
+            self.store.add([i for _, _, i in part], vectors, metas)
+            summary.embedded_chunks += len(part)
         checkpoint("vectors-added")
-        summary.embedded_chunks += len(todo)
         for p in pending:
             stale = self.catalog.replace_chunks(p.file_id, p.chunks, p.content_hash, p.size,
-                                                p.mtime_ns)
+                                                p.mtime_ns, p.state)
             checkpoint("chunks-swapped")
             self.store.delete(stale)
             if p.is_new:
@@ -308,6 +384,27 @@ class Indexer:
             else:
                 summary.updated += 1
         return len(pending)
+
+    def carry_over(self, source: Catalog, records: list[FileRecord]) -> int:
+        """Copy files that can't be read now (an unplugged drive) from another generation:
+        their passages are embedded for this one and marked unavailable, so they stay
+        searchable; when the files return they are read and chunked with this index's
+        settings (the recorded size never matches, so they are read again)."""
+        summary = IndexSummary()
+        carried = 0
+        for record in records:
+            mine = self.catalog.file(record.path)
+            if mine is not None and mine.state in (INDEXED, UNAVAILABLE):
+                continue  # carried over by an earlier, interrupted rebuild
+            chunks = source.chunks_of(record.id)
+            if not chunks:
+                continue
+            file_id = mine.id if mine else self.catalog.ensure_file(record.path)
+            marker = CARRIED + (record.content_hash or "none")[:16]
+            self._flush([_Pending(file_id, record.path, chunks, marker, -1, 0, True,
+                                  UNAVAILABLE)], summary)
+            carried += 1
+        return carried
 
     # Other changes -------------------------------------------------------------------
 

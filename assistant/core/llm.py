@@ -2,19 +2,36 @@
 
 The chat template comes from the GGUF's own metadata. Layers are offloaded to Metal or
 CUDA when the llama.cpp build supports it; otherwise it runs on the CPU's physical cores.
+
+A long-lived app shares one generator between the window, the tray popup and the terminal:
+
+- Loading happens once, on whichever thread asks first (others wait for it), and reports its
+  state (:class:`ModelState`: loading, ready, failed with the reason) to listeners.
+- llama.cpp contexts are not thread-safe: one inference *lane* (a lock) per model. A stream
+  holds it only while it runs; it is released when the stream ends, is cancelled, is closed,
+  or is dropped unfinished.
+- Cancelling (from any thread) stops a stream between tokens, and during the prompt's
+  processing, which can take seconds on a CPU, through llama.cpp's abort callback.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.core.errors import ModelMissingError
+from assistant.core.errors import AssistantError, ModelMissingError
+from assistant.core.types import FAILED, LOADING, READY, UNLOADED, ModelState
 
 Message = dict[str, str]
+
+
+class GenerationCancelled(AssistantError):
+    pass
 
 
 def physical_cores() -> int:
@@ -46,63 +63,159 @@ class LocalGenerator:
         self.n_gpu_layers = n_gpu_layers
         self.threads = threads or physical_cores()
         self.seed = seed
+        self.gpu_offload = False
+        self.state = UNLOADED
+        self.failure = ""
         self._llama: Any = None
         self._load_lock = threading.Lock()
+        self._listeners: list[Callable[[ModelState], None]] = []
         # llama.cpp contexts are not thread-safe: one inference lane per model.
         self.lane = threading.Lock()
+        self._abort = threading.Event()  # close(): stop whatever runs
+        self._cancel: threading.Event | None = None  # the running stream's cancel request
+        self._abort_callback: Any = None
 
     @property
     def name(self) -> str:
         return self.model_path.name
 
+    # Loading ---------------------------------------------------------------------
+
+    def add_listener(self, listener: Callable[[ModelState], None]) -> None:
+        """``listener`` is called (on the loading thread) at every state change."""
+        self._listeners.append(listener)
+
+    def _report(self, state: str, reason: str = "", seconds: float = 0.0) -> ModelState:
+        self.state = state
+        event = ModelState(state, self.name, reason, seconds)
+        for listener in list(self._listeners):
+            listener(event)
+        return event
+
+    @property
+    def loaded(self) -> bool:
+        return self._llama is not None
+
+    def load(self) -> None:
+        """Load the model now (once: other threads asking meanwhile wait for this load)."""
+        with self._load_lock:
+            if self._llama is not None:
+                return
+            import llama_cpp
+
+            t0 = time.perf_counter()
+            self._report(LOADING)
+            gpu = gpu_offload_supported()
+            try:
+                llama = llama_cpp.Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.threads,
+                    n_gpu_layers=self.n_gpu_layers if gpu else 0,
+                    seed=self.seed,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError, OSError) as exc:
+                self.failure = f"cannot load {self.model_path.name}: {exc} (is it a GGUF file?)"
+                self._report(FAILED, self.failure)
+                raise ModelMissingError(self.failure) from exc
+            self.gpu_offload = gpu
+            self._install_abort(llama)
+            self._llama = llama
+            self.failure = ""
+            self._report(READY, seconds=time.perf_counter() - t0)
+
     @property
     def llama(self) -> Any:
-        with self._load_lock:
-            if self._llama is None:
-                import llama_cpp
-
-                gpu = gpu_offload_supported()
-                try:
-                    self._llama = llama_cpp.Llama(
-                        model_path=str(self.model_path),
-                        n_ctx=self.n_ctx,
-                        n_threads=self.threads,
-                        n_gpu_layers=self.n_gpu_layers if gpu else 0,
-                        seed=self.seed,
-                        verbose=False,
-                    )
-                except ValueError as exc:
-                    raise ModelMissingError(
-                        f"cannot load {self.model_path.name}: {exc} (is it a GGUF file?)"
-                    ) from exc
-                self.gpu_offload = gpu
+        self.load()
         return self._llama
+
+    def _install_abort(self, llama: Any) -> None:
+        """Let cancel() interrupt the prompt's processing (llama.cpp asks between steps)."""
+        import llama_cpp
+
+        ctx = getattr(getattr(llama, "_ctx", None), "ctx", None)
+        setter = getattr(llama_cpp, "llama_set_abort_callback", None)
+        if ctx is None or setter is None:
+            return
+        def should_abort(_data: ctypes.c_void_p) -> bool:
+            cancel = self._cancel
+            return self._abort.is_set() or (cancel is not None and cancel.is_set())
+
+        self._abort_callback = llama_cpp.ggml_abort_callback(should_abort)  # keep it alive
+        self._set_abort = lambda on: setter(ctx, self._abort_callback if on else
+                                            llama_cpp.ggml_abort_callback(), None)
+
+    def _checking_abort(self, on: bool) -> None:
+        # Only while the prompt is processed: the check runs at every step of llama.cpp's
+        # graph, which costs too much per generated token; between tokens Python checks.
+        setter = getattr(self, "_set_abort", None)
+        if setter is not None:
+            setter(on)
 
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
+    # Generating ------------------------------------------------------------------
+
     def stream_chat(self, messages: list[Message], max_tokens: int, temperature: float,
-                    stop: list[str] | None = None) -> Iterator[str]:
-        """Yield the reply's text pieces. Holds the inference lane until exhausted or closed."""
+                    stop: list[str] | None = None,
+                    cancel: threading.Event | None = None) -> Iterator[str]:
+        """Yield the reply's text pieces, holding the inference lane while it runs.
+
+        ``cancel`` set from any thread ends the stream at the next token (or aborts the
+        prompt's processing) and raises :class:`GenerationCancelled` in the consuming thread.
+        Closing or dropping the iterator releases the lane too.
+        """
         llama = self.llama
+        cancel = cancel or threading.Event()
         with self.lane:
+            if cancel.is_set():
+                raise GenerationCancelled("cancelled before it started")
+            self._cancel = cancel
             llama.reset()
+            self._checking_abort(True)
             chunks = llama.create_chat_completion(
                 messages=messages, stream=True, max_tokens=max_tokens,
                 temperature=temperature, seed=self.seed, stop=stop,
                 top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.1,
             )
-            for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+            try:
+                first = True
+                for chunk in chunks:
+                    if first:
+                        self._checking_abort(False)
+                        first = False
+                    if cancel.is_set() or self._abort.is_set():
+                        raise GenerationCancelled("cancelled")
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except RuntimeError as exc:  # llama_decode returned 2: aborted by the callback
+                if cancel.is_set() or self._abort.is_set():
+                    raise GenerationCancelled("cancelled") from exc
+                raise
+            finally:
+                self._checking_abort(False)
+                self._cancel = None
+                chunks.close()
 
-    def close(self) -> None:
-        """Free the model now: llama-cpp-python's own finaliser fails at interpreter exit."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Free the model (llama-cpp-python's own finaliser fails at interpreter exit). A
+        running generation is stopped first: closing waits for the lane."""
         with self._load_lock:
-            if self._llama is not None:
+            if self._llama is None:
+                return
+            self._abort.set()
+            got = self.lane.acquire(timeout=timeout)
+            try:
                 self._llama.close()
                 self._llama = None
+                self.state = UNLOADED
+            finally:
+                self._abort.clear()
+                if got:
+                    self.lane.release()
 
     def info(self) -> dict[str, Any]:
         return {
@@ -111,4 +224,5 @@ class LocalGenerator:
             "n_ctx": self.n_ctx,
             "threads": self.threads,
             "gpu_offload": gpu_offload_supported(),
+            "state": self.state,
         }

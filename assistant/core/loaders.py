@@ -16,6 +16,9 @@ from assistant.core.errors import LoaderError, read_error
 from assistant.core.types import Document, Section
 
 PAGE_SEPARATOR = "\n\n"
+# A line longer than this is machine output (a minified bundle, a log or a data dump written
+# without line breaks), not something a person reads: it is left out, the rest is indexed.
+MAX_LINE_CHARS = 200_000
 
 TEXT_EXTENSIONS = {
     ".txt", ".text", ".log", ".rst", ".csv", ".tsv", ".json", ".yaml", ".yml", ".toml",
@@ -402,9 +405,37 @@ def load(path: Path, data: bytes | None = None) -> Document:
     if loader is None:
         raise LoaderError("unsupported-type", f"{path.name}: unsupported file type")
     try:
-        return loader(path, path.read_bytes() if data is None else data)
+        document = loader(path, path.read_bytes() if data is None else data)
     except OSError as exc:
         raise read_error(exc, path.name) from exc
+    return without_long_lines(document)
+
+
+def without_long_lines(document: Document) -> Document:
+    """Leave out lines longer than MAX_LINE_CHARS; offsets of the rest stay as they were.
+    A document that is nothing but such lines is refused with a specific reason."""
+    if not any(len(s.text) > MAX_LINE_CHARS for s in document.sections):
+        return document
+    sections: list[Section] = []
+    longest = 0
+    for section in document.sections:
+        start = 0
+        for m in re.finditer(rf"[^\n]{{{MAX_LINE_CHARS + 1},}}", section.text):
+            longest = max(longest, m.end() - m.start())
+            if section.text[start:m.start()].strip():
+                sections.append(Section(section.text[start:m.start()], section.offset + start,
+                                        section.page, section.heading))
+            start = m.end()
+        if section.text[start:].strip():
+            sections.append(Section(section.text[start:], section.offset + start,
+                                    section.page, section.heading))
+    if not sections:
+        name = Path(document.path).name
+        raise LoaderError(
+            "machine-generated",
+            f"{name} is one line of {longest / 1e6:.1f} million characters with no line "
+            "breaks (minified code, a data dump or a log without newlines?); not indexed")
+    return Document(document.path, document.title, sections)
 
 
 def preload() -> None:

@@ -1,5 +1,11 @@
 """One writer per data directory: a second process that wants to index gets a clear message
-instead of corrupting the stores (Chroma and SQLite are not safe with two writers)."""
+instead of corrupting the stores (Chroma and SQLite are not safe with two writers).
+
+The lock belongs to the process, not to a thread: the writer lane takes it on one thread and
+a background rebuild or the app's shutdown on another must see it held and be able to
+release it (filelock's default is a thread-local lock, which reads as "held by another
+process" from a second thread of the same process).
+"""
 
 from __future__ import annotations
 
@@ -20,9 +26,11 @@ class WriterLock:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.owner_file = data_dir / "writer.pid"
-        self._lock = FileLock(str(data_dir / "writer.lock"))
+        self._lock = FileLock(str(data_dir / "writer.lock"), thread_local=False)
 
     def acquire(self) -> None:
+        if self.held:
+            return
         try:
             self._lock.acquire(timeout=0)
         except Timeout:

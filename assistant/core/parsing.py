@@ -4,8 +4,12 @@ An infinite-loop PDF, a decompression bomb or a pathological file must not hang 
 the app: the child is killed when it overruns, the file gets a specific reason, and the next
 file gets a fresh child. The child is reused between files, so its start-up is paid once.
 
-The child is a plain ``python -m assistant.core.parsing`` talking length-prefixed pickles
-over its stdin/stdout, so it works whatever the parent's ``__main__`` is (CLI, GUI, tests).
+The child talks length-prefixed pickles over its stdin/stdout, so it works whatever the
+parent's ``__main__`` is (CLI, GUI, tests). It starts *isolated* (``python -I``, from a
+neutral working directory): the folder being indexed may hold a ``docx.py`` or ``pypdf.py``,
+and a child with the current directory on ``sys.path`` would run that code instead of the
+parser. In a frozen (bundled) app ``sys.executable`` is the app itself, which serves as the
+child when started with :data:`CHILD_FLAG`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,20 @@ from assistant.core.errors import LoaderError
 from assistant.core.types import Document
 
 _HEADER = struct.Struct("!Q")
+CHILD_FLAG = "--parser-child"
+
+
+def child_command(memory_bytes: int) -> list[str]:
+    """The command that starts a parser child, safe whatever the current directory holds."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_FLAG, str(memory_bytes)]
+    # -I: no current directory or script folder on sys.path, no PYTHON* variables, no user
+    # site. The package is found where it is installed; its own folder goes last on the path
+    # for a checkout that is not installed (never first: it must not shadow a library).
+    package_parent = str(Path(__file__).resolve().parents[2])
+    code = (f"import sys; sys.path.append({package_parent!r}); "
+            f"from assistant.core.parsing import serve; serve({int(memory_bytes)})")
+    return [sys.executable, "-I", "-c", code]
 
 
 def _send(stream: BinaryIO, obj: Any) -> None:
@@ -56,10 +74,10 @@ class ParserProcess:
         self._lock = threading.Lock()
 
     def _start(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.core.parsing", str(self.memory_bytes)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            child_command(self.memory_bytes),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=os.path.abspath(os.sep),
             start_new_session=True,  # Ctrl+C in a terminal is the parent's to handle
         )
         self._results = queue.Queue()
@@ -232,5 +250,9 @@ def serve(memory_bytes: int) -> None:
                         f"{name} cannot be parsed ({type(exc).__name__}: {exc})"))
 
 
-if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+def serve_if_child(argv: list[str]) -> bool:
+    """In a frozen app: serve as the parser child when started as one (see CHILD_FLAG)."""
+    if argv[:1] != [CHILD_FLAG]:
+        return False
+    serve(int(argv[1]) if len(argv) > 1 else 0)
+    return True

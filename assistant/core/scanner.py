@@ -46,12 +46,19 @@ def scan(roots: Iterable[Path | str], rules: IgnoreRules) -> Iterator[FoundFile 
             yield Skipped(str(root), f"cannot be read ({exc.strerror})", True)
             continue
         if stat.S_ISREG(st.st_mode):
-            reason = rules.file_reason(root, root.parent) if rules.skip_sensitive else None
+            reason = None
+            if rules.skip_sensitive:  # named explicitly: check where it really is, too
+                real = Path(os.path.realpath(root))
+                reason = rules.file_reason(root, root.parent) or (
+                    rules.file_reason(real, real.parent) if real != root else None)
             if reason == "sensitive file" or reason == "sensitive location":
                 yield Skipped(str(root), reason, True)
             elif str(root) not in seen_files:
                 seen_files.add(str(root))
                 yield FoundFile(str(root), st.st_size, st.st_mtime_ns)
+            continue
+        if rules.skip_sensitive and rules.dir_reason(root, root.parent) == "sensitive location":
+            yield Skipped(str(root), "sensitive location", True)
             continue
         yield from _walk(root, rules, seen_files)
 
@@ -63,7 +70,9 @@ def _walk(root: Path, rules: IgnoreRules, seen_files: set[str]) -> Iterator[Foun
         folder = stack.pop()
         try:
             st = folder.stat()
-        except OSError:
+        except OSError as exc:
+            if folder != root:
+                yield Skipped(str(folder), f"cannot be read ({exc.strerror})", False)
             continue
         key = (st.st_dev, st.st_ino)
         if key in visited:  # a symlink loop, or a folder linked twice
@@ -80,7 +89,8 @@ def _walk(root: Path, rules: IgnoreRules, seen_files: set[str]) -> Iterator[Foun
             try:
                 is_dir = entry.is_dir()  # follows symlinks
                 is_file = not is_dir and entry.is_file()
-            except OSError:
+            except OSError as exc:  # keep what we had there: it may be readable again soon
+                yield Skipped(entry.path, f"cannot be read ({exc.strerror})", False)
                 continue
             if is_dir:
                 if rules.dir_reason(path, root) is None:

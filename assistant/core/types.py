@@ -97,6 +97,19 @@ class Citation:
 
 # Answer events -------------------------------------------------------------------
 
+LOADING, READY, FAILED, UNLOADED = "loading", "ready", "failed", "unloaded"
+
+
+@dataclass
+class ModelState:
+    """The language model's state changed: loading, ready, failed (``reason`` says why)."""
+
+    state: str
+    model: str
+    reason: str = ""
+    seconds: float = 0.0
+
+
 
 @dataclass
 class SourcesFound:
@@ -118,12 +131,14 @@ class AnswerDone:
     reason: str = ""  # why the assistant abstained, when it did
     draft: str = ""  # the model's own text when the engine replaced it with an abstention
     unsupported: list[str] = field(default_factory=list)  # answer clauses no source holds
+    cancelled: bool = False  # stopped by the user: ``answer`` is what was written until then
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "cancelled": self.cancelled,
             "reason": self.reason,
             "citations": [c.to_json() for c in self.citations],
             "unsupported_claims": self.unsupported,
@@ -131,7 +146,7 @@ class AnswerDone:
         }
 
 
-AnswerEvent = SourcesFound | TokenStreamed | AnswerDone
+AnswerEvent = SourcesFound | ModelState | TokenStreamed | AnswerDone
 
 
 # Indexing events -----------------------------------------------------------------
@@ -191,3 +206,33 @@ class RebuildDone:
     files: int
     embedded_chunks: int
     seconds: float
+
+
+# Writer lane events ----------------------------------------------------------------
+
+
+@dataclass
+class RebuildProgress:
+    """Progress of the background rebuild (the active index keeps answering meanwhile)."""
+
+    progress: IndexProgress
+
+
+@dataclass
+class WriterState:
+    """What the writer lane is doing: ``idle``, ``indexing``, ``paused``, ``stopping``,
+    ``stopped``, or ``failed`` (``detail`` says why)."""
+
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class RequestDone:
+    """A request to the writer lane finished (``error`` empty when it went well)."""
+
+    request_id: int
+    kind: str
+    summary: IndexSummary | None = None
+    error: str = ""
+    cancelled: bool = False

@@ -67,7 +67,15 @@ class _Hints:
         self.queue.put(("dir" if event.is_directory else "file", kind, src, dest))
 
 
+ROOT_CHECK_S = 2.0  # how often vanished roots are looked for (a re-plugged drive)
+STOP_WAIT_S = 3.0  # how long stopping waits for watchdog's threads
+
+
 class FolderWatcher:
+    """Watches folders and keeps them indexed. Driven by one thread (the writer lane):
+    :meth:`start`, then :meth:`step` in a loop, then :meth:`close`; or :meth:`run`, which does
+    all three until :meth:`stop`."""
+
     def __init__(self, indexer: Indexer, folders: list[str | Path], rules: IgnoreRules,
                  debounce_s: float = 1.0, reconcile_interval_s: float = 900.0,
                  polling: bool = False):
@@ -80,9 +88,16 @@ class FolderWatcher:
         self.stop_event = threading.Event()
         self._hints = _Hints()
         self._observer: Any = None
-        self._scheduled: set[str] = set()
+        self._scheduled: dict[str, Any] = {}  # root -> watchdog's ObservedWatch
         self._switch: tuple[Indexer, Any] | None = None
         self._switch_lock = threading.Lock()
+        self._dirty: dict[str, float] = {}  # file path -> time of its last event
+        self._vanished: dict[str, float] = {}
+        self._folder_moves: list[tuple[str, str]] = []
+        self._rescan: set[str] = set()
+        self._pending_since: float | None = None
+        self._next_reconcile = 0.0
+        self._next_root_check = 0.0
 
     def switch_to(self, indexer: Indexer, on_switched: Any = None) -> None:
         """Move to another index (a rebuilt generation) from any thread. The watcher's own
@@ -101,24 +116,69 @@ class FolderWatcher:
         self._observer.start()
         self._schedule_available()
 
-    def _schedule_available(self) -> None:
-        """Watch every folder that exists now (an unplugged drive is picked up when back)."""
+    def _schedule_available(self) -> list[Path]:
+        """Watch every folder that exists now; drop the watches of folders that vanished
+        (an unplugged drive), so they are watched again when they return. Returns the
+        folders that came (back) into view."""
+        back = []
         for folder in self.folders:
             key = str(folder)
-            if key in self._scheduled or not folder.is_dir():
-                continue
+            exists = folder.is_dir()
+            if key in self._scheduled and not exists:
+                self._unschedule(key)
+            elif key not in self._scheduled and exists and self._observer is not None:
+                try:
+                    self._scheduled[key] = self._observer.schedule(self._hints, key,
+                                                                   recursive=True)
+                    back.append(folder)
+                except OSError:  # e.g. inotify watch limit: reconcile scans still cover it
+                    pass
+        return back
+
+    def _unschedule(self, key: str) -> None:
+        watch = self._scheduled.pop(key, None)
+        if watch is not None and self._observer is not None:
             try:
-                self._observer.schedule(self._hints, key, recursive=True)
-                self._scheduled.add(key)
-            except OSError:  # e.g. inotify watch limit: reconcile scans still cover it
+                self._observer.unschedule(watch)
+            except (KeyError, OSError, RuntimeError):
                 pass
 
     def _stop_observer(self) -> None:
+        """Stop watchdog without waiting on it for ever: its own stop joins threads with no
+        time limit, so it runs on a helper thread that is given a few seconds."""
+        observer, self._observer = self._observer, None
+        self._scheduled.clear()
+        if observer is None:
+            return
+
+        def stop() -> None:
+            try:
+                observer.stop()
+                observer.join(STOP_WAIT_S)
+            except Exception:  # noqa: BLE001,S110 - shutting down: nothing left to save
+                pass
+
+        helper = threading.Thread(target=stop, name="assistant-watch-stop", daemon=True)
+        helper.start()
+        helper.join(STOP_WAIT_S)
+
+    # Folders -------------------------------------------------------------------------
+
+    def add_folders(self, folders: list[str | Path]) -> list[Path]:
+        """Start watching more folders (from the driving thread); they are scanned now."""
+        added = [absolute(f) for f in folders if absolute(f) not in self.folders]
+        self.folders += added
         if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(timeout=5)
-            self._observer = None
-            self._scheduled.clear()
+            self._schedule_available()
+        self._rescan.update(str(f) for f in added)
+        return added
+
+    def remove_folders(self, folders: list[str | Path]) -> None:
+        """Stop watching folders (their files stay indexed)."""
+        drop = {absolute(f) for f in folders}
+        self.folders = [f for f in self.folders if f not in drop]
+        for f in drop:
+            self._unschedule(str(f))
 
     # Filtering -----------------------------------------------------------------------
 
@@ -146,60 +206,77 @@ class FolderWatcher:
     def stop(self) -> None:
         self.stop_event.set()
 
-    def run(self) -> Iterator[WatchEvent]:
-        """Reconcile, then apply changes as they settle, until :meth:`stop` (or Ctrl+C)."""
+    def start(self) -> Iterator[WatchEvent]:
+        """Start watching, then reconcile: everything that changed while nobody watched."""
         self._start_observer()
-        try:
-            yield WatchStarted([str(f) for f in self.folders], self.polling)
-            yield from self._reconcile()
-            next_reconcile = time.monotonic() + self.reconcile_interval_s
-            dirty: dict[str, float] = {}  # file path -> time of its last event
-            vanished: dict[str, float] = {}
-            folder_moves: list[tuple[str, str]] = []
-            rescan: set[str] = set()
-            pending_since: float | None = None
-            while not self.stop_event.is_set():
-                self._collect(dirty, vanished, folder_moves, rescan, wait=0.2)
-                now = time.monotonic()
-                if pending_since is None and (dirty or vanished or folder_moves or rescan):
-                    pending_since = now
-                quiet = [p for p, t in dirty.items() if now - t >= self.debounce_s]
-                gone = [p for p, t in vanished.items() if now - t >= self.debounce_s]
-                times = [*dirty.values(), *vanished.values()]
-                if folder_moves or quiet or gone or rescan:
-                    # Wait until everything in flight has settled, so a rename's two halves
-                    # stay in one batch; but a file written non-stop is not starved forever.
-                    settling = any(now - t < self.debounce_s for t in times)
-                    starved = (pending_since is not None
-                               and now - pending_since > MAX_WAIT_FACTOR * self.debounce_s)
-                    if settling and not starved:
-                        continue
-                    yield from self._apply(list(dirty), list(vanished), folder_moves, rescan)
-                    dirty.clear()
-                    vanished.clear()
-                    folder_moves.clear()
-                    rescan.clear()
-                    pending_since = None
-                with self._switch_lock:
-                    switch, self._switch = self._switch, None
-                if switch is not None:
-                    self.indexer = switch[0]
-                    yield from self._reconcile()
-                    if switch[1] is not None:
-                        switch[1]()
-                if now >= next_reconcile:
-                    self._schedule_available()
-                    yield from self._reconcile()
-                    next_reconcile = time.monotonic() + self.reconcile_interval_s
-        finally:
-            self._stop_observer()
+        yield WatchStarted([str(f) for f in self.folders], self.polling)
+        yield from self._reconcile()
+        now = time.monotonic()
+        self._next_reconcile = now + self.reconcile_interval_s
+        self._next_root_check = now + ROOT_CHECK_S
 
-    def _collect(self, dirty: dict[str, float], vanished: dict[str, float],
-                 folder_moves: list[tuple[str, str]], rescan: set[str], wait: float) -> None:
+    def run(self) -> Iterator[WatchEvent]:
+        """Reconcile, then apply changes as they settle, until :meth:`stop`."""
+        try:
+            yield from self.start()
+            while not self.stop_event.is_set():
+                yield from self.step(0.2)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stop_observer()
+
+    @property
+    def busy(self) -> bool:
+        """Changes are waiting to settle and be applied."""
+        return bool(self._dirty or self._vanished or self._folder_moves or self._rescan)
+
+    def step(self, wait: float) -> Iterator[WatchEvent]:
+        """Wait up to ``wait`` seconds for changes, then apply those that have settled."""
+        self._collect(wait)
+        now = time.monotonic()
+        if self._pending_since is None and self.busy:
+            self._pending_since = now
+        quiet = [t for t in self._dirty.values() if now - t >= self.debounce_s]
+        gone = [t for t in self._vanished.values() if now - t >= self.debounce_s]
+        if self._folder_moves or quiet or gone or self._rescan:
+            # Wait until everything in flight has settled, so a rename's two halves stay in
+            # one batch; but a file written non-stop is not starved forever.
+            times = [*self._dirty.values(), *self._vanished.values()]
+            settling = any(now - t < self.debounce_s for t in times)
+            starved = (self._pending_since is not None
+                       and now - self._pending_since > MAX_WAIT_FACTOR * self.debounce_s)
+            if not settling or starved:
+                batch = (list(self._dirty), list(self._vanished), self._folder_moves,
+                         self._rescan)
+                self._dirty, self._vanished = {}, {}
+                self._folder_moves, self._rescan = [], set()
+                self._pending_since = None
+                yield from self._apply(*batch)
+        with self._switch_lock:
+            switch, self._switch = self._switch, None
+        if switch is not None:
+            self.indexer = switch[0]
+            yield from self._reconcile()
+            if switch[1] is not None:
+                switch[1]()
+        if now >= self._next_root_check:
+            self._next_root_check = now + ROOT_CHECK_S
+            back = self._schedule_available()
+            if back:  # a re-plugged drive: catch up now, not at the next full scan
+                yield from self._reconcile(back)
+        if now >= self._next_reconcile:
+            self._schedule_available()
+            yield from self._reconcile()
+            self._next_reconcile = time.monotonic() + self.reconcile_interval_s
+
+    def _collect(self, wait: float) -> None:
         try:
             item = self._hints.queue.get(timeout=wait)
         except queue.Empty:
             return
+        roots = {str(f) for f in self.folders}
         while True:
             what, kind, src, dest = item
             now = time.monotonic()
@@ -208,26 +285,31 @@ class FolderWatcher:
                     self.rules.forget_cached(Path(p).parent)
                     root = self._root_of(Path(p))
                     if root:
-                        rescan.add(str(root))
-            if what == "dir":
+                        self._rescan.add(str(root))
+            if src in roots and kind in ("deleted", "moved"):
+                # A watched folder itself went away: deleted, moved off, or its drive
+                # unmounted. The scan tells which (an unplugged drive keeps its files).
+                self._unschedule(src)
+                self._rescan.add(src)
+            elif what == "dir":
                 if kind == "moved" and dest:
                     if self._root_of(Path(dest)):
-                        folder_moves.append((src, dest))
+                        self._folder_moves.append((src, dest))
                     else:
-                        vanished[src] = now
+                        self._vanished[src] = now
                 elif kind == "deleted":
-                    vanished[src] = now
+                    self._vanished[src] = now
                 elif kind == "created" and self._wanted(Path(src), True):
-                    rescan.add(src)  # a folder appeared (copied in, or moved in from outside)
+                    self._rescan.add(src)  # a folder appeared (copied in, or moved in)
             else:
                 if kind == "moved" and dest:
-                    vanished[src] = now
+                    self._vanished[src] = now
                     if self._wanted(Path(dest), False):
-                        dirty[dest] = now
+                        self._dirty[dest] = now
                 elif kind == "deleted":
-                    vanished[src] = now
+                    self._vanished[src] = now
                 elif self._wanted(Path(src), False):
-                    dirty[src] = now
+                    self._dirty[src] = now
             try:
                 item = self._hints.queue.get_nowait()
             except queue.Empty:
@@ -237,24 +319,46 @@ class FolderWatcher:
                rescan: set[str]) -> Iterator[WatchEvent]:
         moved = 0
         for src, dest in folder_moves:
-            moved += self.indexer.catalog.move_folder(src, dest)
+            count, stale = self.indexer.catalog.move_folder(src, dest)
+            self.indexer.store.delete(stale)
+            moved += count
             rescan.add(dest)
-        paths = sorted(set(dirty) | rescan)
+        roots = {str(f) for f in self.folders}
+        # A watched folder is scanned as a root: if it is gone, the indexer decides between
+        # deleted (its files leave) and unplugged (they stay, unavailable).
+        whole = sorted(r for r in rescan if r in roots)
+        paths = sorted((set(dirty) | rescan) - set(whole))
+        summary = IndexSummary()
+        if whole:
+            summary = yield from self._index(whole)
+        if paths or vanished or not whole:
+            part = yield from self._index(paths, vanished=vanished, missing_ok=True)
+            summary = _merged(summary, part)
+        yield BatchDone(summary, reconcile=False, folders_moved=moved, paths=whole + paths)
+
+    def _index(self, paths: list[str], **kwargs: Any) -> Iterator[WatchEvent]:
         summary = None
-        for event in self.indexer.index(paths, vanished=vanished, missing_ok=True):
+        for event in self.indexer.index(paths, **kwargs):
             if isinstance(event, IndexSummary):
                 summary = event
             elif isinstance(event, FileFailed):
                 yield event
         assert summary is not None
-        yield BatchDone(summary, reconcile=False, folders_moved=moved, paths=paths)
+        return summary
 
-    def _reconcile(self) -> Iterator[WatchEvent]:
+    def _reconcile(self, folders: list[Path] | None = None) -> Iterator[WatchEvent]:
         summary = None
-        for event in self.indexer.index(self.folders):
+        for event in self.indexer.index(folders if folders is not None else self.folders):
             if isinstance(event, IndexSummary):
                 summary = event
             else:
                 yield event
         assert summary is not None
         yield BatchDone(summary, reconcile=True)
+
+
+def _merged(a: IndexSummary, b: IndexSummary) -> IndexSummary:
+    return IndexSummary(a.added + b.added, a.updated + b.updated, a.unchanged + b.unchanged,
+                        a.moved + b.moved, a.removed + b.removed, a.failed + b.failed,
+                        a.embedded_chunks + b.embedded_chunks, a.seconds + b.seconds,
+                        a.errors + b.errors)
