@@ -348,14 +348,47 @@ def cmd_watch(services: Any, args: argparse.Namespace) -> int:
 
     writer = _start_writer(services, folders=folders, polling=args.polling or None,
                            listener=show)
+    config = ConfigWatch()
     with _CtrlC(writer) as ctrl_c:
         while writer.running and not ctrl_c.pressed.is_set():
-            ctrl_c.pressed.wait(0.2)
+            ctrl_c.pressed.wait(0.5)
+            changed = config.changed()
+            if changed is not None and services.reload_settings(changed):
+                writer.rebuild()
         writer.stop()
     if writer.state == "failed":
         return EXIT_ERROR
     _say(args, "Stopped watching.")
     return EXIT_OK
+
+
+class ConfigWatch:
+    """Notices edits of config.toml while `watch` runs: new chunking or embedding settings
+    start a background rebuild without a restart."""
+
+    def __init__(self) -> None:
+        from assistant import paths
+
+        self.path = paths.config_file()
+        self.stamp = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    def changed(self) -> Any:
+        stamp = self._stamp()
+        if stamp == self.stamp:
+            return None
+        self.stamp = stamp
+        try:
+            return _settings()
+        except AssistantError as exc:
+            print(f"assistant: config.toml not applied: {exc}", file=sys.stderr, flush=True)
+            return None
 
 
 def _say(args: argparse.Namespace, text: str) -> None:

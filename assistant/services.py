@@ -167,6 +167,16 @@ class Services:
         yield RebuildDone(files, summary.embedded_chunks if summary else 0,
                           time.perf_counter() - t0)
 
+    def reload_settings(self, settings: Settings) -> bool:
+        """Take new settings while running. Returns True when the index must be rebuilt for
+        them (chunking or embedding changed); the caller starts it (writer.rebuild())."""
+        self.settings.watch.debounce_s = settings.watch.debounce_s
+        self.settings.chunking = settings.chunking
+        self.settings.embedding = settings.embedding
+        return self.generations.want(
+            IndexSpec(settings.embedding.model_dir, settings.chunking.max_tokens,
+                      settings.chunking.overlap_tokens))
+
     def activate(self, generation: IndexGeneration) -> None:
         """Make a fully built generation the one that answers; the old one is deleted once
         no reader holds it."""

@@ -3,6 +3,7 @@ parser limits, the writer lock. Real embedding model, Chroma on disk, real PDFs.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -269,3 +270,103 @@ def test_failed_file_is_retried_only_when_it_changes(services, tmp_path: Path,
     make_pdf(bad, ["Fixed now: a report about beavers."])
     summary, failures = run(services.indexer, d)
     assert failures == {} and summary.added == 1 and calls["n"] == 2
+
+
+def test_rename_over_an_indexed_file_leaves_no_orphan_vectors(services, folder: Path) -> None:
+    run(services.indexer, folder)
+    (folder / "todo.txt").replace(folder / "sub" / "notes.md")  # same content, new place
+    summary, _ = run(services.indexer, folder)
+    assert summary.moved == 1
+    assert consistent(services)  # the replaced record's vectors left with it
+    (folder / "sub").rename(folder / "old")
+    (folder / "sub2").mkdir()
+    (folder / "sub2" / "notes.md").write_text("A different note about badgers.\n")
+    run(services.indexer, folder)
+    count, stale = services.catalog.move_folder(str(folder / "old"), str(folder / "sub2"))
+    services.store.delete(stale)
+    assert count == 1 and stale and consistent(services)
+
+
+def test_planted_parser_modules_in_the_indexed_folder_never_run(tmp_path: Path) -> None:
+    """`assistant index .` inside a Python project with a docx.py (or pypdf.py, ...)."""
+    import subprocess
+
+    project = tmp_path / "project"
+    project.mkdir()
+    marker = tmp_path / "planted-code-ran"
+    for name in ("docx", "pypdf", "charset_normalizer"):
+        (project / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write('{name} ')\nraise SystemExit(1)\n")
+    make_pdf(project / "report.pdf", FACT_PAGES[:2])
+    (project / "notes.txt").write_bytes("Café notes in Latin-1, ça va.\n".encode("latin-1"))
+    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home")}
+    script = Path(sys.executable).parent / "assistant"  # the command a user types
+    command = [str(script)] if script.is_file() else [sys.executable, "-P", "-m", "assistant"]
+    proc = subprocess.run([*command, "index", "--json", "."],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert not marker.exists(), marker.read_text()
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["failed"] == 0 and summary["added"] == 5, proc.stderr
+
+
+def test_data_dir_and_its_files_are_private(services, folder: Path, tmp_path: Path) -> None:
+    import stat
+
+    run(services.indexer, folder)
+    data = services.data_dir
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    catalog = services.active.dir / "catalog.sqlite3"
+    assert stat.S_IMODE(catalog.stat().st_mode) & 0o077 == 0
+    # A data dir left readable by an older version is tightened on the next start.
+    old = tmp_path / "old-data"
+    (old / "indexes").mkdir(parents=True)
+    (old / "indexes" / "catalog.sqlite3").write_text("x")
+    os.chmod(old, 0o755)
+    os.chmod(old / "indexes" / "catalog.sqlite3", 0o644)
+    from assistant.services import private_dir
+
+    private_dir(old)
+    assert stat.S_IMODE(old.stat().st_mode) == 0o700
+    assert stat.S_IMODE((old / "indexes" / "catalog.sqlite3").stat().st_mode) == 0o600
+
+
+def test_symlinks_do_not_smuggle_in_sensitive_files(tmp_path: Path) -> None:
+    from assistant.core.ignore import IgnoreRules
+    from assistant.core.scanner import FoundFile, scan
+
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "config").write_text("Host secret-server\n")
+    (home / ".ssh" / "id_ed25519").write_text("PRIVATE KEY\n")
+    notes = home / "notes"
+    notes.mkdir()
+    (notes / "ok.txt").write_text("fine\n")
+    (notes / "keys").symlink_to(home / ".ssh")  # a folder link into ~/.ssh
+    (notes / "server.txt").symlink_to(home / ".ssh" / "config")  # a file link
+    (notes / "backup.txt").symlink_to(home / ".ssh" / "id_ed25519")
+    rules = IgnoreRules(home=home)
+    found = {Path(i.path).name for i in scan([notes], rules) if isinstance(i, FoundFile)}
+    assert found == {"ok.txt"}
+    named = list(scan([notes / "server.txt", notes / "keys"], rules))
+    assert not [i for i in named if isinstance(i, FoundFile)]
+
+
+def test_a_huge_file_without_line_breaks_takes_seconds_and_says_why(services, tmp_path: Path
+                                                                      ) -> None:
+    import json as _json
+
+    d = tmp_path / "logs"
+    d.mkdir()
+    (d / "bundle.min.js").write_bytes(b"var a=1;" * (60 * 1024 * 1024 // 8))  # 60 MB, 1 line
+    long_line = "word " * 30_000  # 150,000 characters on one line: kept, in bounded chunks
+    (d / "export.txt").write_text("Title line\n" + long_line + "\nThe end.\n")
+    summary, failures = run(services.indexer, d)
+    assert failures == {"bundle.min.js": "machine-generated"}
+    assert summary.added == 1
+    record = services.catalog.file(str(d / "bundle.min.js"))
+    assert record.state == "failed" and "no line" in record.error
+    longest = max(len(c.text) for c in services.catalog.chunks_of(
+        services.catalog.file(str(d / "export.txt")).id))
+    assert longest <= 8 * 200
+    hits = services.search("word word", 1)
+    assert len(_json.dumps([h.to_json(1) for h in hits])) < 10_000

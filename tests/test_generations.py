@@ -68,3 +68,47 @@ def test_settings_change_rebuilds_in_background(services, corpus: Path, embedder
         assert changed.status()["files"] == 12
     finally:
         changed.close()
+
+
+def test_recorded_index_is_used_when_the_embedder_files_change(
+        services, corpus: Path, tmp_path: Path, generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgraded embedder package (its files changed) must not open an empty index, and a
+    recorded embedder folder that is gone must not break `status`."""
+    import json
+    import shutil
+
+    from assistant.core.embedding import bundled_model_dir
+    from assistant.core.errors import ModelMissingError
+
+    model = tmp_path / "my-embedder"
+    shutil.copytree(bundled_model_dir(), model)
+    services.close()
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__MODEL_DIR", str(model))
+    first = Services(load_settings(), generator=generator)
+    list(first.indexer.index([corpus]))
+    profile = first.active.profile
+    first.close()
+
+    config = json.loads((model / "config.json").read_text())
+    config["upgraded_by"] = "a newer package"
+    (model / "config.json").write_text(json.dumps(config))
+    upgraded = Services(load_settings(), generator=generator)
+    try:
+        assert upgraded.active.profile == profile and upgraded.rebuild_pending
+        status = upgraded.status()
+        assert status["files"] == 12 and "files changed" in status["rebuild_reason"]
+        assert upgraded.search("harbour topic 5", 1)[0].path.endswith("doc5.txt")
+    finally:
+        upgraded.close()
+
+    shutil.rmtree(model)
+    gone = Services(load_settings(), generator=generator)
+    try:
+        status = gone.status()  # still works, and says what is wrong
+        assert status["files"] == 12 and status["rebuild_pending"]
+        assert "is gone" in status["rebuild_reason"]
+        with pytest.raises(ModelMissingError, match="is gone"):
+            gone.search("harbour", 1)
+    finally:
+        gone.close()

@@ -135,3 +135,45 @@ def test_polling_observer_sees_changes(services, tmp_path: Path) -> None:
         assert running.next_batch().summary.added == 1
     finally:
         running.stop()
+
+
+def test_unplugged_root_keeps_its_files_and_is_watched_again_when_back(services,
+                                                                       tmp_path: Path) -> None:
+    """A watched folder whose drive goes away is reported as a delete of the folder: its
+    files must stay (unavailable), and the watch must come back with the drive."""
+    drive = tmp_path / "media" / "usb"
+    folder = drive / "notes"
+    folder.mkdir(parents=True)
+    (folder / "otters.md").write_text("# Otters\n\nOtters hold hands while they sleep.\n")
+    running = Running(services, folder)
+    try:
+        away = tmp_path / "unplugged"
+        drive.rename(away)
+        batch = running.next_batch()
+        assert batch.summary.removed == 0
+        assert {r.state for r in services.catalog.files()} == {"unavailable"}
+        assert services.search("otters sleep", 1)[0].path == str(folder / "otters.md")
+        away.rename(drive)  # plugged back in: picked up in seconds, not at the next full scan
+        batch = running.next_batch(timeout=10)
+        assert batch.reconcile and batch.summary.embedded_chunks == 0
+        assert {r.state for r in services.catalog.files()} == {"indexed"}
+        (folder / "seals.md").write_text("# Seals\n\nSeals sleep in the water.\n")
+        assert running.next_batch(timeout=10).summary.added == 1  # events flow again
+    finally:
+        running.stop()
+
+
+def test_deleted_root_leaves_the_index(services, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    (folder / "idea.md").write_text("# Idea\n\nA bridge made of paper.\n")
+    running = Running(services, folder)
+    try:
+        shutil.rmtree(folder)
+        batch = running.next_batch()
+        assert batch.summary.removed == 1 and services.catalog.files() == []
+        assert services.store.ids() == set()
+    finally:
+        running.stop()

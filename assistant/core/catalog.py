@@ -113,7 +113,9 @@ def chunk_id_prefix(file_id: int, content_hash: str) -> str:
 
 class Catalog:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():  # it holds the text of every document: the owner's only
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.path = path
         self.closed = False
         self._local = threading.local()

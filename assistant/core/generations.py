@@ -180,7 +180,11 @@ class Generations:
     @functools.cached_property
     def wanted(self) -> IndexGeneration:
         spec = self.wanted_spec
-        return self._generation(spec, spec.profile(self.embedder_identity(spec.model_dir)))
+        profile = spec.profile(self.embedder_identity(spec.model_dir))
+        active = self.__dict__.get("active")
+        if active is not None and active.profile == profile:  # e.g. a setting changed back
+            return active  # type: ignore[no-any-return]
+        return self._generation(spec, profile)
 
     @functools.cached_property
     def active(self) -> IndexGeneration:
@@ -200,6 +204,17 @@ class Generations:
             return self.wanted.profile
         except ModelMissingError:
             return None
+
+    def want(self, spec: IndexSpec) -> bool:
+        """The settings now ask for ``spec`` (changed while the app runs); True when that
+        changes what is wanted. The active index keeps answering until a rebuild switches."""
+        with self._switch_lock:
+            if spec == self.wanted_spec:
+                return False
+            self.wanted_spec = spec
+            # (a rebuild already running for the old wish finishes, then another starts)
+            self.__dict__.pop("wanted", None)
+            return True
 
     @property
     def rebuild_pending(self) -> bool:
@@ -230,7 +245,7 @@ class Generations:
             old = self.active
             self._write(generation, self.embedder_identity(generation.spec.model_dir))
             self.__dict__["active"] = generation
-        if old is not generation:
+        if old is not generation and old.dir != generation.dir:
             old.retire()
         return old
 

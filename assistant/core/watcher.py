@@ -118,14 +118,16 @@ class FolderWatcher:
 
     def _schedule_available(self) -> list[Path]:
         """Watch every folder that exists now; drop the watches of folders that vanished
-        (an unplugged drive), so they are watched again when they return. Returns the
-        folders that came (back) into view."""
+        (an unplugged drive: no event says so when a parent folder goes), so they are
+        watched again when they return, and scan those. Returns the folders that came
+        (back) into view."""
         back = []
         for folder in self.folders:
             key = str(folder)
             exists = folder.is_dir()
             if key in self._scheduled and not exists:
                 self._unschedule(key)
+                self._rescan.add(key)
             elif key not in self._scheduled and exists and self._observer is not None:
                 try:
                     self._scheduled[key] = self._observer.schedule(self._hints, key,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.core.catalog import FAILED, NEW
+from assistant.core.errors import AssistantError
 from assistant.core.indexer import Indexer, IndexInterrupted
 from assistant.core.scanner import absolute
 from assistant.core.types import (
@@ -111,6 +112,8 @@ class IndexWriter:
         self._listeners: list[Listener] = []
         self._emit_lock = threading.RLock()
         self._requests: queue.Queue[Request] = queue.Queue()
+        self._accepting = threading.Lock()  # no request slips in after the lane shut
+        self._closed = False
         self._ids = itertools.count(1)
         self._stop = threading.Event()
         self._resume = threading.Event()
@@ -159,6 +162,7 @@ class IndexWriter:
             return self
         self.host.writer_lock.acquire()
         self._stop.clear()
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="assistant-writer", daemon=True)
         self._set_state("starting")
         self._thread.start()
@@ -179,21 +183,24 @@ class IndexWriter:
     def pause(self) -> None:
         """Hold indexing between files until :meth:`resume` (questions still work)."""
         self._resume.clear()
-        self._set_state("paused")
+        if self.running:
+            self._set_state("paused")
 
     def resume(self) -> None:
         self._resume.set()
-        self._set_state("indexing" if self._current or self._rebuild_alive() else "idle")
+        if self.running:
+            self._set_state("indexing" if self._current or self._rebuild_alive() else "idle")
 
     @property
     def paused(self) -> bool:
         return not self._resume.is_set()
 
     def _submit(self, kind: str, paths: list[str] | None = None) -> Request:
-        if self._stop.is_set() or not self.running:
-            raise WriterStopped("the index writer is not running")
         request = Request(next(self._ids), kind, [os.fspath(p) for p in paths or []])
-        self._requests.put(request)
+        with self._accepting:
+            if self._closed or self._stop.is_set() or not self.running:
+                raise WriterStopped(self.failure or "the index writer is not running")
+            self._requests.put(request)
         return request
 
     def index(self, paths: list[str | Path]) -> Request:
@@ -245,7 +252,7 @@ class IndexWriter:
                 self._start_watching()
             if self.auto_rebuild and generations.rebuild_pending:
                 self._start_rebuild()
-            self._set_state("idle")
+            self._settle()
             while not self._stop.is_set():
                 self._switch_if_rebuilt()
                 if self.paused:
@@ -261,8 +268,9 @@ class IndexWriter:
                     self._relay(self._watcher.step(0.1))
         except IndexInterrupted:
             pass
-        except Exception as exc:  # noqa: BLE001 - reported, and the lane stops cleanly
-            self._set_state("failed", f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # noqa: BLE001 - reported, and the lane stops cleanly
+            self._set_state("failed", str(exc) if isinstance(exc, AssistantError)
+                            else f"{type(exc).__name__}: {exc}")
         finally:
             self._shutdown()
 
@@ -277,9 +285,12 @@ class IndexWriter:
             if isinstance(event, IndexSummary):
                 summary = event
             self._emit(event, request)
-        if busy and not self.paused:
-            self._set_state("idle")
+        if busy:
+            self._settle()
         return summary
+
+    def _settle(self) -> None:
+        self._set_state("paused" if self.paused else "idle")
 
     def _start_watching(self) -> None:
         assert self._indexer is not None
@@ -459,6 +470,8 @@ class IndexWriter:
         if old is not None:
             old.close()
         self._emit(self._rebuild_done)
+        if self.host.generations.rebuild_pending:  # the settings changed again meanwhile
+            self._start_rebuild()
 
     # Shutting down ---------------------------------------------------------------
 
@@ -476,12 +489,15 @@ class IndexWriter:
         if self._indexer is not None:
             self._indexer.close()
             self._indexer = None
+        with self._accepting:
+            self._closed = True
         while True:  # requests nobody will handle: end their streams
             try:
                 request = self._requests.get_nowait()
             except queue.Empty:
                 break
-            request.result = RequestDone(request.id, request.kind, None, "", True)
+            request.result = RequestDone(request.id, request.kind, None, self.failure,
+                                         not self.failure)
             request._events.put(request.result)
             request._events.put(_DONE)
             request.done.set()

@@ -1,0 +1,210 @@
+"""The writer lane on the real engine: requests from other threads, progress events, pause,
+stop mid-batch, forgetting inside watched folders, and background rebuilds that switch."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import paths
+from assistant.config import load_settings
+from assistant.core.types import (
+    IndexProgress,
+    IndexSummary,
+    RebuildDone,
+    RebuildStarted,
+    RequestDone,
+    WriterState,
+)
+from assistant.core.watcher import BatchDone
+from assistant.services import Services
+
+pytestmark = pytest.mark.integration
+
+
+class Recorder:
+    """Collects every event the lane reports (from its threads) for the test thread."""
+
+    def __init__(self, writer):  # noqa: ANN001
+        self.events: queue.Queue = queue.Queue()
+        self.seen: list = []
+        writer.subscribe(self.events.put)
+
+    def wait_for(self, predicate, timeout: float = 60):  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.seen.append(event)
+            if predicate(event):
+                return event
+        raise AssertionError(f"not seen within {timeout}s; saw {self.seen[-5:]}")
+
+
+def corpus(folder: Path, n: int, words: int = 60) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"note{i:03}.txt").write_text(" ".join(
+            f"Note {i} sentence {j} about the harbour and topic {i}." for j in range(words)))
+    return folder
+
+
+def consistent(services) -> bool:  # noqa: ANN001
+    ids = services.catalog.chunk_ids()
+    return services.store.ids() == ids and services.catalog.fts_count() == len(ids)
+
+
+def test_index_request_from_another_thread_streams_progress(services, tmp_path: Path) -> None:
+    docs = corpus(tmp_path / "docs", 6)
+    writer = services.writer(folders=[], watch=False).start()
+    try:
+        results: dict = {}
+
+        def client() -> None:  # e.g. the GUI's drop handler: returns at once, then follows
+            request = writer.index([docs])
+            results["events"] = list(request.events())
+
+        thread = threading.Thread(target=client)
+        thread.start()
+        thread.join(120)
+        events = results["events"]
+        progress = [e for e in events if isinstance(e, IndexProgress)]
+        assert progress and progress[-1].files_done == progress[-1].files_total == 6
+        assert isinstance(events[-2], IndexSummary) and events[-2].added == 6
+        assert isinstance(events[-1], RequestDone) and not events[-1].error
+        hits = services.search("harbour topic 4", 3)
+        assert hits and hits[0].path.endswith("note004.txt")
+    finally:
+        assert writer.stop(10)
+    assert not services.writer_lock.held
+
+
+def test_stop_mid_batch_keeps_a_consistent_index_that_resumes(services, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    docs = corpus(tmp_path / "docs", 40, words=120)
+    services.settings.embedding.batch_size = 8
+    for embedder in services._embedders.values():
+        monkeypatch.setattr(embedder, "batch_size", 8)
+    writer = services.writer(folders=[], watch=False).start()
+    recorder = Recorder(writer)
+    request = writer.index([docs])
+    recorder.wait_for(lambda e: isinstance(e, IndexProgress) and e.chunks_embedded >= 16)
+    t0 = time.monotonic()
+    assert writer.stop(10)
+    stopped_in = time.monotonic() - t0
+    assert request.wait(1) is not None and request.result.cancelled
+    assert stopped_in < 5, stopped_in  # one embedding batch, not the whole folder
+    embedded_before = services.store.count()
+
+    # The next run repairs and finishes, embedding only what was not stored yet.
+    writer = services.writer(folders=[], watch=False).start()
+    done = writer.index([docs]).wait(300)
+    writer.stop(10)
+    assert done is not None and done.summary is not None and not done.error
+    total = len(services.catalog.chunk_ids())
+    assert done.summary.embedded_chunks == total - embedded_before
+    assert services.status()["files"] == 40 and consistent(services)
+
+
+def test_pause_holds_indexing_and_resume_finishes(services, tmp_path: Path) -> None:
+    docs = corpus(tmp_path / "docs", 12)
+    writer = services.writer(folders=[], watch=False).start()
+    recorder = Recorder(writer)
+    try:
+        writer.pause()
+        request = writer.index([docs])
+        time.sleep(1.5)
+        assert not request.done.is_set() and services.catalog.counts()["files"] == 0
+        assert writer.state == "paused"
+        writer.resume()
+        assert request.wait(120) is not None and request.result.summary.added == 12
+        states = [e.state for e in recorder.seen + list(recorder.events.queue)
+                  if isinstance(e, WriterState)]
+        assert "paused" in states
+    finally:
+        writer.stop(10)
+
+
+def test_forgetting_inside_a_watched_folder_does_not_come_back(services, tmp_path: Path) -> None:
+    folder = tmp_path / "watched"
+    corpus(folder / "keep", 2)
+    corpus(folder / "drafts", 2)
+    cfg = paths.config_file()
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text("# my own notes about this file\n[llm]\nn_ctx = 4096  # enough\n")
+    writer = services.writer(folders=[str(folder)], polling=False)
+    writer.subscribe(lambda e: None)
+    recorder = Recorder(writer)
+    writer.start()
+    try:
+        recorder.wait_for(lambda e: isinstance(e, BatchDone) and e.reconcile)
+        done = writer.forget([folder / "drafts"]).wait(60)
+        assert done is not None and done.summary.removed == 2
+        assert writer.rescan().wait(60) is not None
+        assert not [r for r in services.catalog.files() if "drafts" in r.path]
+        (folder / "drafts" / "new.txt").write_text("A new draft about herons.\n")
+        time.sleep(2.5)  # debounce and a batch, had it been watched
+        assert not [r for r in services.catalog.files() if "drafts" in r.path]
+        text = cfg.read_text()
+        assert "# my own notes about this file" in text and "# enough" in text
+        assert str(folder / "drafts") in load_settings().watch.excluded
+        # Named explicitly, it comes back (and is no longer excluded).
+        writer.index([folder / "drafts"]).wait(60)
+        assert len([r for r in services.catalog.files() if "drafts" in r.path]) == 3
+        assert load_settings().watch.excluded == []
+    finally:
+        writer.stop(10)
+
+
+def test_rebuild_in_the_lane_switches_and_keeps_unplugged_files(
+        services, tmp_path: Path, embedder, generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect 1: the rebuild thread takes the (process-wide) writer lock. Defect 2: files of an
+    unplugged drive survive the rebuild, searchable, and are re-read when the drive returns."""
+    folder = corpus(tmp_path / "watched", 8)
+    drive = tmp_path / "media" / "usb"
+    corpus(drive / "archive", 3, words=20)
+    (drive / "archive" / "lighthouse.txt").write_text(
+        "The Penwithick lighthouse burns whale oil and was built in 1822.\n")
+    list(services.indexer.index([folder, drive / "archive"]))
+    services.close()
+    away = tmp_path / "unplugged"
+    drive.rename(away)
+
+    monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "96")
+    changed = Services(load_settings(), embedder=embedder, generator=generator)
+    old_profile = changed.active.profile
+    writer = changed.writer(folders=[str(folder)])
+    recorder = Recorder(writer)
+    writer.start()
+    try:
+        recorder.wait_for(lambda e: isinstance(e, RebuildStarted), 60)
+        # Meanwhile the old index answers, and a file added now reaches the new one too.
+        assert changed.search("harbour topic 2", 1)[0].path.endswith("note002.txt")
+        (folder / "late.txt").write_text("A late note about cormorants diving.\n")
+        recorder.wait_for(lambda e: isinstance(e, RebuildDone), 300)
+        assert not writer.failure
+        assert changed.active.profile != old_profile and not changed.rebuild_pending
+        hit = changed.search("Penwithick lighthouse whale oil", 1)[0]
+        assert hit.path == str(drive / "archive" / "lighthouse.txt")
+        record = changed.catalog.file(hit.path)
+        assert record is not None and record.state == "unavailable"
+        deadline = time.monotonic() + 30
+        while changed.catalog.file(str(folder / "late.txt")) is None:
+            assert time.monotonic() < deadline, "a file added during the rebuild was lost"
+            time.sleep(0.2)
+        assert consistent(changed)
+    finally:
+        writer.stop(10)
+    away.rename(drive)  # plugged back in: read and chunked with the new settings
+    summary = list(changed.indexer.index([drive / "archive"]))[-1]
+    assert summary.updated == 4 and summary.embedded_chunks > 0
+    assert changed.catalog.file(str(drive / "archive" / "lighthouse.txt")).state == "indexed"
+    assert consistent(changed)
+    changed.close()
