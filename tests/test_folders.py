@@ -224,6 +224,31 @@ def test_parser_limits(tmp_path: Path) -> None:
         parser.close()
 
 
+def test_frozen_app_serves_as_its_own_parser_child(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a bundle, sys.executable is the app: it is started with the child flag and its
+    entry point (assistant.cli.main) serves the parser."""
+    from assistant.core import parsing
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert parsing.child_command(1024)[1:] == [parsing.CHILD_FLAG, "1024"]
+    monkeypatch.delattr(sys, "frozen")
+    repo = str(Path(__file__).resolve().parent.parent)
+    app = [sys.executable, "-I", "-c",  # stands in for the frozen executable
+           f"import sys; sys.path.append({repo!r}); from assistant.cli import main; "
+           "sys.exit(main(sys.argv[1:]))"]
+    monkeypatch.setattr(parsing, "child_command",
+                        lambda memory: [*app, parsing.CHILD_FLAG, str(memory)])
+    note = tmp_path / "note.md"
+    note.write_text("# Title\n\nParsed by the app itself.\n")
+    parser = ParserProcess(timeout_s=60, memory_mb=512)
+    try:
+        document = parser.parse(str(note), note.read_bytes())
+    finally:
+        parser.close()
+    assert "Parsed by the app itself." in document.sections[0].text
+
+
 def test_bad_files_in_a_folder_do_not_stop_the_rest(services, tmp_path: Path) -> None:
     d = tmp_path / "mixed"
     d.mkdir()
