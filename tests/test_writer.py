@@ -208,3 +208,25 @@ def test_rebuild_in_the_lane_switches_and_keeps_unplugged_files(
     assert changed.catalog.file(str(drive / "archive" / "lighthouse.txt")).state == "indexed"
     assert consistent(changed)
     changed.close()
+
+
+def test_retry_failed_parses_again_even_if_unchanged(services, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "report.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (docs / "ok.md").write_text("# Fine\n\nA readable note about owls.\n")
+    writer = services.writer(folders=[], watch=False).start()
+    try:
+        first = writer.index([docs]).wait(60)
+        assert first.summary.failed == 1
+        calls: list[str] = []
+        real_parse = writer._indexer.parser.parse
+        writer._indexer.parser.parse = lambda path, data: (calls.append(path),
+                                                           real_parse(path, data))[1]
+        again = writer.index([docs]).wait(60)  # unchanged and known bad: not parsed again
+        assert again.summary.failed == 1 and calls == []
+        retried = writer.retry_failed().wait(60)
+        assert retried.summary.failed == 1 and calls == [str(docs / "report.pdf")]
+        assert services.catalog.file(str(docs / "report.pdf")).reason == "corrupt"
+    finally:
+        writer.stop(10)

@@ -44,6 +44,25 @@ _DECLINE = re.compile(
 )
 
 
+# Words that point back to an earlier turn ("And who founded it?").
+_BACK_REFERENCES = frozenset(
+    "it its they them their theirs he him his she her hers this that these those there "
+    "then same former latter one".split())
+
+History = list[tuple[str, str]]  # earlier (question, answer) pairs, oldest first
+
+
+def contextual_query(question: str, history: History | None) -> str:
+    """The text to retrieve with: the question, plus the previous question when this one
+    leans on it (a back-reference, or too few words of its own to search with)."""
+    if not history:
+        return question
+    words = set(re.findall(r"\w+", question.lower()))
+    if words & _BACK_REFERENCES or len(terms(question)) <= 2:
+        return f"{question} {history[-1][0]}"
+    return question
+
+
 def question_coverage(question: str, passage: Passage) -> float:
     """Share of the question's content words found in the passage (and its title/heading)."""
     wanted = set(terms(question))
@@ -138,19 +157,23 @@ class Answerer:
         self.temperature = temperature
         self.focus_margin = focus_margin
 
-    def answer(self, question: str) -> AnswerStream:
+    def answer(self, question: str, history: History | None = None) -> AnswerStream:
+        """Answer ``question``; ``history`` (earlier turns of the conversation) lets a
+        follow-up such as "And who founded it?" find what "it" is."""
         question = question.strip()
         if not question:
             raise EmptyQuestionError("the question is empty")
-        return AnswerStream(lambda cancel: self._answer(question, cancel))
+        return AnswerStream(lambda cancel: self._answer(question, cancel, history))
 
-    def _answer(self, question: str, cancel: threading.Event) -> Iterator[AnswerEvent]:
+    def _answer(self, question: str, cancel: threading.Event,
+                history: History | None = None) -> Iterator[AnswerEvent]:
         t0 = time.perf_counter()
-        passages = self.retriever.search(question, self.top_k)
+        query = contextual_query(question, history)
+        passages = self.retriever.search(query, self.top_k)
         timings = {"retrieval_s": time.perf_counter() - t0}
         yield SourcesFound(passages)
 
-        if not passages or not is_relevant(question, passages, self.min_similarity):
+        if not passages or not is_relevant(query, passages, self.min_similarity):
             timings["total_s"] = time.perf_counter() - t0
             reason = "no-documents" if not passages else "not-relevant"
             yield AnswerDone(question, NOT_FOUND, True, [], timings, reason)
@@ -162,7 +185,9 @@ class Answerer:
 
         budget = self.generator.n_ctx - self.max_answer_tokens
         offered = focus(passages, self.focus_margin)
-        messages, used = build_messages(question, offered, self.generator.count_tokens, budget)
+        earlier = history[-1][0] if query != question and history else ""
+        messages, used = build_messages(question, offered, self.generator.count_tokens, budget,
+                                        earlier)
         t1 = time.perf_counter()
         pieces: list[str] = []
         cancelled = False
@@ -183,7 +208,7 @@ class Answerer:
         draft = "".join(pieces).strip()
 
         if cancelled:  # keep what was written, cited where a source holds it
-            attribution = attach_citations(draft, question, used)
+            attribution = attach_citations(draft, query, used)
             timings["total_s"] = time.perf_counter() - t0
             yield AnswerDone(question, attribution.answer if draft else "", False,
                              attribution.citations, timings, "cancelled", draft,
@@ -193,7 +218,7 @@ class Answerer:
             timings["total_s"] = time.perf_counter() - t0
             yield AnswerDone(question, NOT_FOUND, True, [], timings, "model-declined", draft)
             return
-        attribution = attach_citations(draft, question, used)
+        attribution = attach_citations(draft, query, used)
         timings["total_s"] = time.perf_counter() - t0
         if not attribution.supported:
             yield AnswerDone(question, NOT_FOUND, True, [], timings, "unsupported", draft)

@@ -33,13 +33,18 @@ def build_messages(
     passages: list[Passage],
     count_tokens: Callable[[str], int],
     budget: int,
+    earlier_question: str = "",
 ) -> tuple[list[dict[str, str]], list[Passage]]:
     """Messages for the model and the passages that made it into the prompt, in order.
 
     ``budget`` is the number of prompt tokens available (context minus the answer's room).
     A source that does not fit whole is cut at a word boundary, if enough room is left.
+    ``earlier_question`` is the question a follow-up refers back to.
     """
     question_part = f"Question: {question.strip()}"
+    if earlier_question:
+        question_part = (f"Earlier question: {earlier_question.strip()}\n"
+                         f"Question (follows on from it): {question.strip()}")
     used_tokens = (
         count_tokens(SYSTEM_PROMPT) + count_tokens(question_part) + TEMPLATE_OVERHEAD + 8
     )
