@@ -32,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the desktop window (also: no command at all)")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="files or folders to add")
 
     p = sub.add_parser("index", help="index files and folders")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -88,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     # names their folders: readable by the user only.
     os.umask(0o077)
     debug = args.debug or os.environ.get("ASSISTANT_DEBUG") == "1"
+    if args.command in (None, "gui"):
+        from assistant.ui.app import main as gui_main
+
+        return gui_main([sys.argv[0]], paths=[p.resolve() for p in getattr(args, "paths", [])])
     services = None
     try:
         from assistant.services import Services

@@ -22,6 +22,7 @@ from assistant.config import Settings, load_settings
 from assistant.core.answer import Answerer
 from assistant.core.catalog import Catalog
 from assistant.core.chunking import Chunker
+from assistant.core.conversations import Conversations
 from assistant.core.embedding import Embedder, bundled_model_dir
 from assistant.core.errors import ModelMissingError
 from assistant.core.generations import Generations, IndexGeneration, IndexSpec
@@ -248,6 +249,11 @@ class Services:
             polling=w.polling if polling is None else polling, watch=watch,
             debounce_s=w.debounce_s, reconcile_interval_s=w.reconcile_interval_s)
 
+    @functools.cached_property
+    def conversations(self) -> Conversations:
+        """Questions and answers, kept apart from the index (a rebuild keeps them)."""
+        return Conversations(self.data_dir / "conversations.sqlite3")
+
     def remember_folders(self, folders: list[str], excluded: list[str]) -> None:
         """Keep the watched and the forgotten folders in config.toml (comments kept)."""
         from assistant.config import update_config_file
@@ -304,5 +310,7 @@ class Services:
             self.generator.close()
         if "indexer" in self.__dict__:
             self.indexer.close()
+        if "conversations" in self.__dict__:
+            self.conversations.close()
         self.generations.close()
         self.writer_lock.release()

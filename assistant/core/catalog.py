@@ -209,6 +209,22 @@ class Catalog:
             rows = self.db.execute("SELECT * FROM files ORDER BY path")
         return [_record(r) for r in rows]
 
+    def find_files(self, states: Iterable[str] = (), text: str = "",
+                   limit: int = 2000) -> list[FileRecord]:
+        """Files in ``states`` (all when empty) whose path holds ``text``: failed first,
+        then by path; at most ``limit``."""
+        where, args = [], []
+        states = list(states)
+        if states:
+            where.append(f"state IN ({','.join('?' * len(states))})")
+            args += states
+        if text:
+            where.append("instr(lower(path), ?) > 0")
+            args.append(text.lower())
+        sql = ("SELECT * FROM files" + (" WHERE " + " AND ".join(where) if where else "") +
+               " ORDER BY state != 'failed', path LIMIT ?")
+        return [_record(r) for r in self.db.execute(sql, (*args, limit))]
+
     def files_under(self, path: str) -> list[FileRecord]:
         """The file at ``path`` and every file inside the folder ``path``."""
         key = path_key(path)

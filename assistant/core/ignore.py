@@ -58,6 +58,12 @@ class IgnoreRules:
                                 for h in home for d in SENSITIVE_HOME_DIRS}
         self._folder_specs: dict[str, Any] = {}
 
+    def set_patterns(self, patterns: list[str]) -> None:
+        import pathspec
+
+        self.patterns = list(patterns)
+        self._user = pathspec.GitIgnoreSpec.from_lines(self.patterns)
+
     def set_excluded(self, paths: list[str]) -> None:
         self.excluded = [os.path.normcase(p.rstrip(os.sep) or os.sep) for p in paths]
 

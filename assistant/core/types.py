@@ -70,6 +70,9 @@ class Passage:
             "text": self.text,
             "score": round(self.score, 6),
             "similarity": None if self.similarity is None else round(self.similarity, 4),
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+            "chunk_id": self.chunk_id,
         }
 
 

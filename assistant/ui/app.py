@@ -1,0 +1,62 @@
+"""Start the desktop app: the window is up and takes typing at once; the embedder and the
+language model load in the background (the status line says so), and a question asked
+before they are ready waits for them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from assistant.ui import theme
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("assistant")
+    app.setOrganizationName("assistant")
+    app.setApplicationDisplayName("Assistant")
+    app.setWindowIcon(theme.app_icon())
+    theme.apply(app)
+    hints = app.styleHints()
+    if hasattr(hints, "colorSchemeChanged"):
+        hints.colorSchemeChanged.connect(lambda *_: theme.apply(app))
+    return app
+
+
+def start(paths: list[Path] | None = None, settings: Any = None) -> tuple[Any, Any]:
+    """The engine and the shown window (the caller runs the event loop)."""
+    from assistant.ui.engine import AppEngine
+    from assistant.ui.main_window import MainWindow
+
+    engine = AppEngine(settings)
+    window = MainWindow(engine)
+    window.show()
+    QTimer.singleShot(0, engine.preload)
+    if paths:
+        QTimer.singleShot(0, lambda: window.add_paths(list(paths)))
+    return engine, window
+
+
+def main(argv: list[str] | None = None, paths: list[Path] | None = None) -> int:
+    os.umask(0o077)
+    app = make_app(argv)
+    try:
+        engine, window = start(paths)
+    except Exception as exc:  # noqa: BLE001 - a broken config, an unreadable data dir
+        QMessageBox.critical(None, "Assistant can't start", str(exc))
+        return 1
+    try:
+        return int(app.exec())
+    finally:
+        window.save_view_state()
+        engine.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""Settings: the model, how it runs, how answers are made, which folders are kept indexed.
+
+Saved into config.toml (the user's comments in it are kept); the window then applies what it
+can at once (passages per answer, a new model loads in the background, folders start or
+stop being watched). Passage size needs a new index: the dialog says so, and the existing
+background rebuild builds it while the current index keeps answering.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.config import Settings
+
+CONTEXT_SIZES = [2048, 4096, 8192, 16384, 32768]
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, tray_note: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.changes: dict[tuple[str, str], Any] = {}
+        layout = QVBoxLayout(self)
+        tabs = QTabWidget()
+        layout.addWidget(tabs)
+
+        # Model -----------------------------------------------------------------------
+        model = QWidget()
+        form = QFormLayout(model)
+        self.model = QComboBox()
+        self.model.setEditable(False)
+        models_dir = settings.models_path
+        files = sorted(p.name for p in models_dir.glob("*.gguf")) if models_dir.is_dir() else []
+        current = settings.llm.model
+        if current not in files:
+            files.insert(0, current)
+        self.model.addItems(files)
+        self.model.setCurrentText(current)
+        browse = QPushButton("Choose a file…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.model, 1)
+        row.addWidget(browse)
+        form.addRow("Model file", row)
+        hint = QLabel(f"GGUF files in {models_dir}")
+        hint.setWordWrap(True)
+        form.addRow("", hint)
+        self.gpu = QComboBox()
+        self.gpu.addItems(["Auto (all layers when the build supports it)", "Off (CPU only)",
+                           "Some layers"])
+        self.gpu_layers = QSpinBox()
+        self.gpu_layers.setRange(1, 200)
+        n = settings.llm.n_gpu_layers
+        self.gpu.setCurrentIndex(0 if n < 0 else 1 if n == 0 else 2)
+        self.gpu_layers.setValue(n if n > 0 else 16)
+        self.gpu_layers.setEnabled(n > 0)
+        self.gpu.currentIndexChanged.connect(lambda i: self.gpu_layers.setEnabled(i == 2))
+        row = QHBoxLayout()
+        row.addWidget(self.gpu, 1)
+        row.addWidget(self.gpu_layers)
+        form.addRow("GPU offload", row)
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("Automatic (physical cores)")
+        self.threads.setValue(settings.llm.threads)
+        form.addRow("CPU threads", self.threads)
+        self.n_ctx = QComboBox()
+        for size in CONTEXT_SIZES:
+            self.n_ctx.addItem(f"{size:,} tokens", size)
+        if settings.llm.n_ctx not in CONTEXT_SIZES:
+            self.n_ctx.addItem(f"{settings.llm.n_ctx:,} tokens", settings.llm.n_ctx)
+        self.n_ctx.setCurrentIndex(self.n_ctx.findData(settings.llm.n_ctx))
+        form.addRow("Context size", self.n_ctx)
+        tabs.addTab(model, "Model")
+
+        # Answers ---------------------------------------------------------------------
+        answers = QWidget()
+        form = QFormLayout(answers)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(1, 20)
+        self.top_k.setValue(settings.retrieval.top_k)
+        form.addRow("Passages per answer", self.top_k)
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(16, 4096)
+        self.max_tokens.setValue(settings.llm.max_answer_tokens)
+        form.addRow("Longest answer (tokens)", self.max_tokens)
+        tabs.addTab(answers, "Answers")
+
+        # Folders ---------------------------------------------------------------------
+        folders = QWidget()
+        box = QVBoxLayout(folders)
+        box.addWidget(QLabel("Folders kept indexed"))
+        self.folders = QListWidget()
+        self.folders.addItems(list(settings.watch.folders))
+        box.addWidget(self.folders)
+        row = QHBoxLayout()
+        add = QPushButton("Add folder…")
+        add.clicked.connect(self._add_folder)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(lambda: [self.folders.takeItem(self.folders.row(i))
+                                        for i in self.folders.selectedItems()])
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        box.addLayout(row)
+        box.addWidget(QLabel("Ignore patterns (gitignore syntax, one per line)"))
+        self.patterns = QPlainTextEdit("\n".join(settings.indexing.ignore_patterns))
+        self.patterns.setPlaceholderText("*.log\ndrafts/")
+        self.patterns.setMaximumHeight(90)
+        box.addWidget(self.patterns)
+        tabs.addTab(folders, "Folders")
+
+        # Advanced --------------------------------------------------------------------
+        advanced = QWidget()
+        form = QFormLayout(advanced)
+        self.chunk = QSpinBox()
+        self.chunk.setRange(32, 254)
+        self.chunk.setValue(settings.chunking.max_tokens)
+        form.addRow("Passage size (tokens)", self.chunk)
+        self.rebuild_note = QLabel("Changing it builds a new index in the background; the "
+                                   "current one answers until it is ready.")
+        self.rebuild_note.setWordWrap(True)
+        form.addRow("", self.rebuild_note)
+        if tray_note:
+            note = QLabel(tray_note)
+            note.setWordWrap(True)
+            note.setTextFormat(Qt.TextFormat.RichText)
+            form.addRow("System tray", note)
+        tabs.addTab(advanced, "Advanced")
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
+                                   QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(560, 420)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()),
+                                              "GGUF models (*.gguf)")
+        if path:
+            self.model.addItem(path)
+            self.model.setCurrentText(path)
+
+    def _add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Keep a folder indexed")
+        if folder and not self.folders.findItems(folder, Qt.MatchFlag.MatchExactly):
+            self.folders.addItem(folder)
+
+    def collect(self) -> dict[tuple[str, str], Any]:
+        """What differs from the current settings, as {(section, key): value}."""
+        s = self.settings
+        gpu = [-1, 0, self.gpu_layers.value()][self.gpu.currentIndex()]
+        wanted = {
+            ("llm", "model"): self.model.currentText(),
+            ("llm", "n_gpu_layers"): gpu,
+            ("llm", "threads"): self.threads.value(),
+            ("llm", "n_ctx"): int(self.n_ctx.currentData()),
+            ("llm", "max_answer_tokens"): self.max_tokens.value(),
+            ("retrieval", "top_k"): self.top_k.value(),
+            ("watch", "folders"): [self.folders.item(i).text()
+                                   for i in range(self.folders.count())],
+            ("indexing", "ignore_patterns"): [line.strip() for line in
+                                              self.patterns.toPlainText().splitlines()
+                                              if line.strip()],
+            ("chunking", "max_tokens"): self.chunk.value(),
+        }
+        current = {key: getattr(getattr(s, key[0]), key[1]) for key in wanted}
+        return {k: v for k, v in wanted.items() if v != current[k]}
+
+    def _save(self) -> None:
+        self.changes = self.collect()
+        self.accept()

@@ -1,0 +1,141 @@
+"""The sources of the selected answer: the cited passages first ([n] as in the answer), then
+the other passages retrieval offered. Each shows file name, folder, page, heading, the
+passage with the question's words highlighted, and why it ranked (fused score, similarity,
+keyword and meaning ranks). Clicking one opens it in the document viewer at that place.
+
+Signals:
+    open_requested(object): a source dict (path, page, start, end, text) to open
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from assistant.core.verify import stem, stems
+from assistant.ui import theme
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def highlight_words(text: str, question: str, color: str) -> str:
+    """``text`` as HTML with the words of ``question`` (by stem) highlighted."""
+    wanted = stems(question)
+    out, last = [], 0
+    for m in _WORD.finditer(text):
+        out.append(html.escape(text[last:m.start()]))
+        word = m.group(0)
+        if stem(word.lower()) in wanted:
+            out.append(f'<span style="background-color:{color};">{html.escape(word)}</span>')
+        else:
+            out.append(html.escape(word))
+        last = m.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+class SourcesPanel(QWidget):
+    open_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.header = QLabel("Sources")
+        self.header.setContentsMargins(8, 6, 8, 2)
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
+        self.view = QTextBrowser()
+        self.view.setOpenLinks(False)
+        self.view.setFrameShape(QFrame.Shape.NoFrame)
+        self.view.anchorClicked.connect(self._clicked)
+        layout.addWidget(self.view)
+        self.sources: list[dict[str, Any]] = []
+        self.show_answer(None)
+
+    def show_answer(self, card: Any) -> None:
+        """Show the sources of an AnswerCard (None: nothing selected)."""
+        c = theme.colors()
+        self.sources = []
+        if card is None:
+            self.header.setText("<b>Sources</b>")
+            self.view.setHtml(f'<p style="color:{c.muted}">Ask a question: the passages an '
+                              "answer comes from appear here, one click from the "
+                              "document.</p>")
+            return
+        done = card.done or {}
+        cited = list(done.get("citations", []))
+        cited_keys = {(s["path"], s["start"]) for s in cited}
+        others = [p for p in card.passages if (p["path"], p["start"]) not in cited_keys]
+        self.sources = [dict(s, label=f"[{s['n']}]") for s in cited] + \
+            [dict(p, label="·") for p in others]
+        if done.get("abstained"):
+            title = "Closest passages (they don't answer it)"
+        elif cited:
+            title = f"{len(cited)} cited, {len(others)} more retrieved"
+        else:
+            title = f"{len(others)} passages retrieved"
+        self.header.setText(f"<b>Sources</b> <span style='color:{c.muted}'>— "
+                            f"{html.escape(title)}</span>")
+        blocks = []
+        for i, s in enumerate(self.sources):
+            blocks.append(self._block(i, s, card.question, c, cited=i < len(cited)))
+        self.view.setHtml("".join(blocks) or f'<p style="color:{c.muted}">No passages.</p>')
+
+    def _block(self, i: int, s: dict[str, Any], question: str, c: Any, cited: bool) -> str:
+        path = Path(s["path"])
+        page = f" · page {s['page']}" if s.get("page") is not None else ""
+        heading = (f'<div style="color:{c.muted}">{html.escape(s["heading"])}</div>'
+                   if s.get("heading") else "")
+        passage = " ".join(str(s.get("text", "")).split())
+        if len(passage) > 900:
+            passage = passage[:899] + "…"
+        why = []
+        if s.get("score") is not None and not cited:
+            why.append(f"fused {float(s['score']):.3f}")
+        if cited and s.get("score") is not None:
+            why.append(f"support {float(s['score']):.2f}")
+        if s.get("similarity") is not None:
+            why.append(f"similarity {float(s['similarity']):.2f}")
+        if s.get("lexical_rank"):
+            why.append(f"keywords #{s['lexical_rank']}")
+        if s.get("dense_rank"):
+            why.append(f"meaning #{s['dense_rank']}")
+        label = (f'<span style="background-color:{c.chip_bg};color:{c.chip_fg};'
+                 f'font-weight:600">&nbsp;{html.escape(s["label"].strip("[]"))}&nbsp;</span> '
+                 if cited else "")
+        return (
+            f'<table width="100%" cellspacing="0" cellpadding="0" style="margin-bottom:18px">'
+            f"<tr><td>{label}<a href=\"open:{i}\" style=\"font-weight:600;"
+            f'text-decoration:none">{html.escape(path.name)}{page}</a></td></tr>'
+            f'<tr><td style="color:{c.muted};font-size:small">'
+            f"{html.escape(str(path.parent))}</td></tr>"
+            f"<tr><td>{heading}</td></tr>"
+            f'<tr><td style="padding-top:4px">{highlight_words(passage, question, c.mark_bg)}'
+            f"</td></tr>"
+            f'<tr><td style="color:{c.muted};font-size:small;padding-top:2px">'
+            f'{" · ".join(why)}</td></tr></table>'
+        )
+
+    def _clicked(self, url: QUrl) -> None:
+        if url.scheme() == "open":
+            index = int(url.path() or url.toString().split(":")[-1])
+            if 0 <= index < len(self.sources):
+                self.open_requested.emit(self.sources[index])
+
+    def source_for_citation(self, n: int) -> dict[str, Any] | None:
+        for s in self.sources:
+            if s.get("n") == n:
+                return s
+        return None
+
+    def sizeHint(self) -> Any:  # noqa: N802 - Qt
+        hint = super().sizeHint()
+        hint.setWidth(360)
+        return hint
+

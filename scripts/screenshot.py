@@ -1,0 +1,154 @@
+"""Pictures of the real app, for the README and for looking at it before a change lands.
+
+    python scripts/screenshot.py OUTDIR        (re-runs itself under xvfb-run when there is
+                                                no display)
+
+Starts the app (real engine, real models from models/) on a fresh data folder with the
+sample documents and a broken PDF, drives it the way a user would, and saves PNGs of: the
+first run, a streamed answer with its sources, the PDF viewer on a cited page with the
+passage highlighted, the library with a failed file, the settings, and "Not in your
+documents".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+QUESTION = "How long does hot composting take to produce finished compost?"
+UNANSWERABLE = "What is the population of Ulaanbaatar?"
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    out = Path(sys.argv[1]).resolve()
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        if not shutil.which("xvfb-run"):
+            print("no display and no xvfb-run (apt-get install xvfb)", file=sys.stderr)
+            return 1
+        return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1440x900x24",
+                                sys.executable, __file__, str(out)])
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.pop("QT_QPA_PLATFORM", None)
+    home = Path(tempfile.mkdtemp(prefix="assistant-shots-"))
+    os.environ["ASSISTANT_HOME"] = str(home)
+    try:
+        return shoot(out, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def wait(app, predicate, timeout: float = 120.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def settle(app, seconds: float = 0.6) -> None:  # noqa: ANN001
+    wait(app, lambda: False, 0) if False else None
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def shoot(out: Path, home: Path) -> int:
+    from assistant.config import load_settings
+    from assistant.ui.app import make_app
+    from assistant.ui.engine import AppEngine
+    from assistant.ui.main_window import MainWindow
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    app = make_app([sys.argv[0]])
+    docs = home / "Documents"
+    shutil.copytree(REPO / "resources" / "sample-docs", docs)
+    (docs / "scanned-invoice.pdf").write_bytes(b"%PDF-1.4\n% a damaged download\n")
+
+    # 1. First run: no model yet, nothing indexed.
+    empty_models = home / "no-models"
+    empty_models.mkdir()
+    first = AppEngine(load_settings(llm={"models_dir": str(empty_models)}))
+    window = MainWindow(first)
+    window.show()
+    settle(app, 1.0)
+    window.grab().save(str(out / "01-first-run.png"))
+    window.quit_on_close = False
+    window.close()
+    first.close()
+
+    # 2. A streamed answer with its sources.
+    engine = AppEngine(load_settings())
+    window = MainWindow(engine)
+    window.quit_on_close = False
+    window.show()
+    engine.preload()
+    window.add_paths([docs])
+    wait(app, lambda: engine.services.catalog.counts()["files"] >= 4 and
+         engine.writer.state == "idle", 300)
+    settle(app)
+    finished: list = []
+    window.answer_finished.connect(finished.append)
+    window.question.setPlainText(QUESTION)
+    window.send()
+    wait(app, lambda: finished, 300)
+    settle(app)
+    window.grab().save(str(out / "02-answer-with-sources.png"))
+
+    # 3. The cited page of the PDF, passage highlighted.
+    card = finished[-1]
+    cites = (card.done or {}).get("citations", [])
+    pdf = next((c for c in cites if str(c["path"]).endswith(".pdf")), None)
+    opened: list = []
+    window.viewer.opened.connect(opened.append)
+    if pdf is not None:
+        window.open_citation(card, pdf["n"])
+    else:  # the answer cited no PDF: open the best PDF passage from the sources
+        source = next(s for s in window.sources.sources if str(s["path"]).endswith(".pdf"))
+        window.open_source(source)
+    wait(app, lambda: opened, 30)
+    settle(app)
+    window.grab().save(str(out / "03-pdf-viewer-on-cited-page.png"))
+
+    # 4. The library with a file that could not be read.
+    library = window.show_library()
+    library.filter.setCurrentIndex(0)
+    library.resize(900, 420)
+    settle(app)
+    library.grab().save(str(out / "04-library-with-failed-file.png"))
+    library.close()
+
+    # 5. Settings.
+    dialog = SettingsDialog(engine.settings, parent=window)
+    dialog.show()
+    settle(app)
+    dialog.grab().save(str(out / "05-settings.png"))
+    dialog.close()
+
+    # 6. A question the documents don't answer.
+    window.question.setPlainText(UNANSWERABLE)
+    window.send()
+    wait(app, lambda: len(finished) >= 2, 300)
+    settle(app)
+    window.grab().save(str(out / "06-not-in-your-documents.png"))
+
+    window.close()
+    engine.close()
+    print(f"saved {len(list(out.glob('*.png')))} pictures in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The real window on the real engine (session models shared), offscreen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+
+@pytest.fixture
+def engine(services, qapp):
+    from assistant.ui.app import make_app
+    from assistant.ui.engine import AppEngine
+
+    make_app()
+    e = AppEngine(services=services)
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def window(engine, qtbot):
+    from assistant.ui.main_window import MainWindow
+
+    w = MainWindow(engine)
+    w.quit_on_close = False
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def wait_indexed(qtbot, engine, files: int, timeout: int = 120_000) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: engine.services.catalog.counts()["files"] >= files
+                    and engine.writer.state in ("idle", "paused"), timeout=timeout)
+
+
+def ask(qtbot, window, question: str, timeout: int = 120_000):  # noqa: ANN001, ANN201
+    with qtbot.waitSignal(window.answer_finished, timeout=timeout) as blocker:
+        window.question.setPlainText(question)
+        window.send()
+    return blocker.args[0]
+
+
+def drop(window, paths: list[Path]) -> None:  # noqa: ANN001
+    """A real drop event on the window, as the desktop sends it."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted(), "the window refused the drag"
+    event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, event)
+    assert event.isAccepted(), "the window refused the drop"
