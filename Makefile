@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    create .venv, install, fetch the default model, start the assistant
+#   make run    create .venv, install, fetch the default model, open the assistant's window
 #   make test   install what the tests need too, then run the suite
 # Override on the command line, e.g. `make run LLAMA_BACKEND=cuda TORCH_SPEC=torch`.
 
@@ -24,7 +24,8 @@ WHEELHOUSE ?=
 .PHONY: run test install install-dev llama model demo bench eval lint clean help
 
 help:
-	@echo "make run    set up everything and start the assistant"
+	@echo "make run    set up everything and open the assistant's window"
+	@echo "make demo   the command-line demo (no window needed)"
 	@echo "make test   set up everything and run the test suite"
 	@echo "make model  fetch the default model into models/"
 	@echo "make bench  print benchmark figures (JSON)"
@@ -56,9 +57,11 @@ model: install
 	$(PY) scripts/fetch_model.py
 
 run: install model
-	$(VENV)/bin/assistant demo
+	$(VENV)/bin/assistant gui
 
-demo: run
+# The command-line demo: index the sample documents and answer a sample question.
+demo: install model
+	$(VENV)/bin/assistant demo
 
 test: install-dev model
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest

@@ -8,7 +8,9 @@
 - rescan: a second pass over N unchanged files (time, files/s);
 - watch latency: from saving an edited file to its new text being searchable;
 - generation: time to first token and tokens/s through the answer pipeline, and their ratios
-  to a bare llama-cpp-python chat completion on the same prompt with the same parameters.
+  to a bare llama-cpp-python chat completion on the same prompt with the same parameters;
+- window start-up: from launching the app to its window shown and taking typing, and to the
+  first question being answerable (embedder and language model loaded in the background).
 """
 
 from __future__ import annotations
@@ -206,6 +208,59 @@ def bench_generation(services, questions: list[str], n: int, max_tokens: int) ->
     }
 
 
+STARTUP_DRIVER = r"""
+import json, sys, time
+def say(what):
+    print(json.dumps({"event": what, "t": time.time()}), flush=True)
+from PySide6.QtCore import QTimer
+from assistant.ui.app import make_app, start
+app = make_app([sys.argv[0]])
+engine, window = start()
+def typing():
+    window.question.setFocus()
+    window.question.insertPlainText("x")
+    if window.question.toPlainText() == "x" and window.isVisible():
+        say("typing")
+QTimer.singleShot(0, typing)
+ready = {"embedder": False, "model": False}
+def check():
+    if all(ready.values()):
+        say("answerable")
+        QTimer.singleShot(0, app.quit)
+engine.embedder_ready.connect(lambda: (ready.__setitem__("embedder", True), check()))
+engine.model_state.connect(lambda s: (ready.__setitem__("model", s.state == "ready"), check()))
+QTimer.singleShot(120000, app.quit)
+app.exec()
+window.quit_on_close = False
+engine.close()
+"""
+
+
+def bench_startup(home: Path, trials: int) -> dict:
+    """Launch the app (offscreen) on the benchmark's data dir, ``trials`` times."""
+    import subprocess
+
+    shown, answerable = [], []
+    env = {**os.environ, "ASSISTANT_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    for _ in range(trials):
+        t0 = time.time()
+        proc = subprocess.run([sys.executable, "-c", STARTUP_DRIVER], capture_output=True,
+                              text=True, env=env, cwd=REPO, timeout=300)
+        events = {}
+        for line in proc.stdout.splitlines():
+            if line.startswith("{"):
+                item = json.loads(line)
+                events[item["event"]] = item["t"] - t0
+        if "typing" in events:
+            shown.append(events["typing"])
+        if "answerable" in events:
+            answerable.append(events["answerable"])
+    med = statistics.median
+    return {"trials": trials,
+            "launch_to_window_typing_s": round(med(shown), 2) if shown else None,
+            "launch_to_answerable_s": round(med(answerable), 2) if answerable else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -218,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="files for the unchanged-rescan figure (0: skip)")
     parser.add_argument("--watch-trials", type=int, default=3,
                         help="edits timed for watch latency (0: skip)")
+    parser.add_argument("--startup-trials", type=int, default=3,
+                        help="app launches timed (0: skip; needs PySide6)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         os.environ["ASSISTANT_HOME"] = str(Path(tmp) / "home")
@@ -242,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
             report["generation"] = bench_generation(services, questions, args.answers,
                                                     args.max_tokens)
         services.close()
+        if args.startup_trials:
+            report["startup"] = bench_startup(Path(tmp) / "home", args.startup_trials)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -332,3 +332,13 @@ def test_full_disk_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, capsys) ->
     monkeypatch.setattr(cli, "cmd_status", enospc)
     assert cli.main(["status"]) == 1
     assert "is full" in capsys.readouterr().err
+
+
+def test_window_without_a_display_is_one_clear_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for args in ((), ("gui",)):
+        proc = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
+                              text=True, env=env, cwd=REPO, timeout=60)
+        if sys.platform.startswith("linux"):
+            assert_one_line_error(proc, "cannot open the window", "assistant demo")

@@ -43,8 +43,23 @@ def start(paths: list[Path] | None = None, settings: Any = None) -> tuple[Any, A
     return engine, window
 
 
+def no_display_reason() -> str:
+    """Why no window can open here ("" when one can): Qt would abort instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("there is no display here (DISPLAY and WAYLAND_DISPLAY are not set). "
+            "Run it in your desktop session, or try the command line: `assistant demo`, "
+            "`assistant index PATH`, `assistant ask \"...\"`")
+
+
 def main(argv: list[str] | None = None, paths: list[Path] | None = None) -> int:
     os.umask(0o077)
+    reason = no_display_reason()
+    if reason:
+        print(f"assistant: cannot open the window: {reason}", file=sys.stderr)
+        return 1
     app = make_app(argv)
     try:
         engine, window = start(paths)
