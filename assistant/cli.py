@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", metavar="FILE",
                    help="one question per line ('-' for stdin); one JSON object per line out")
     p.add_argument("-k", type=int, default=None, help="passages given to the model")
+    p.add_argument("--follow-up", action="store_true",
+                   help="continue the last conversation (\"And who founded it?\")")
 
     p = sub.add_parser("search", help="ranked passages for a query, without the model")
     p.add_argument("query", nargs="?", help="the query (or use --batch)")
@@ -450,15 +452,9 @@ def _lines(source: str) -> Iterator[str]:
             stream.close()
 
 
-def _answer_json(services: Any, question: str) -> dict[str, Any]:
-    from assistant.core.types import AnswerDone
-
-    done = None
-    for event in services.answerer.answer(question):
-        if isinstance(event, AnswerDone):
-            done = event
-    assert done is not None
-    return done.to_json()
+def _answer_json(services: Any, question: str,
+                 history: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    return dict(services.answerer.answer(question, history).result().to_json())
 
 
 def cmd_ask(services: Any, args: argparse.Namespace) -> int:
@@ -476,48 +472,67 @@ def cmd_ask(services: Any, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.question or not args.question.strip():
         raise EmptyQuestionError("the question is empty: assistant ask \"QUESTION\"")
+    conversations = services.conversations
+    conversation = None
+    history: list[tuple[str, str]] = []
+    if args.follow_up:
+        recent = conversations.list()
+        if not recent:
+            raise AssistantError("there is no earlier conversation to follow up")
+        conversation = recent[0].id
+        history = conversations.history(conversation)
     if args.json:
-        print(json.dumps(_answer_json(services, args.question)))
-        return EXIT_OK
-    _ask_interactive(services, args.question)
+        result = _answer_json(services, args.question, history)
+        print(json.dumps(result))
+    else:
+        result = _ask_interactive(services, args.question, history).to_json()
+    _remember(conversations, conversation, args.question, result)
     return EXIT_OK
 
 
-def _ask_interactive(services: Any, question: str) -> None:
-    """Stream the draft as it comes, then show the answer with the engine's citations.
+def _remember(conversations: Any, conversation: int | None, question: str,
+              done: dict[str, Any]) -> None:
+    """Keep the exchange (the window lists it; `ask --follow-up` continues it)."""
+    from assistant.core.conversations import title_from
 
-    On a terminal the streamed draft is replaced in place by the cited answer; in a pipe the
-    cited answer follows the draft when they differ.
-    """
+    if conversation is None:
+        conversation = conversations.create(title_from(question))
+    conversations.add(conversation, "user", question)
+    conversations.add(conversation, "assistant", done["answer"], {"done": done})
+
+
+def _ask_interactive(services: Any, question: str,
+                     history: list[tuple[str, str]] | None = None) -> Any:
+    """Show the answer with the engine's citations. On a terminal the model's draft streams
+    as it comes and is then replaced in place by the checked, cited answer; in a pipe only
+    the final answer is written (never the same text twice)."""
     from assistant.core.types import AnswerDone, SourcesFound, TokenStreamed
 
     out = sys.stdout
     tty = out.isatty()
     passages = []
     draft = ""
-    for event in services.answerer.answer(question):
+    done = None
+    for event in services.answerer.answer(question, history):
         if isinstance(event, SourcesFound):
             passages = event.passages
-        elif isinstance(event, TokenStreamed):
+        elif isinstance(event, TokenStreamed) and tty:
             out.write(event.text)
             out.flush()
             draft += event.text
         elif isinstance(event, AnswerDone):
+            done = event
             if draft:
                 out.write("\n")
-                if tty and _erase(draft, out):
-                    draft = ""
+                if not _erase(draft, out):
+                    out.write("\nChecked against your documents:\n")
+            out.write(event.answer + "\n")
             if event.abstained:
-                if draft:
-                    out.write("\n(That draft is not supported by your documents.)\n")
-                out.write(event.answer + "\n")
                 if passages:
                     out.write("\nClosest passages (they don't answer it):\n")
                     for p in passages[:3]:
                         out.write(f"  - {_display(p.path)}{_page(p.page)}\n")
             else:
-                if not draft or draft.split() != event.answer.split():
-                    out.write(("\nWith citations: " if draft else "") + event.answer + "\n")
                 if event.unsupported:
                     out.write("(Not backed by your documents: "
                               + "; ".join(f"\"{c}\"" for c in event.unsupported) + ")\n")
@@ -526,6 +541,7 @@ def _ask_interactive(services: Any, question: str) -> None:
                     snippet = " ".join(c.text.split())[:90]
                     out.write(f"[{c.n}] {_display(c.path)}{_page(c.page)}  \"{snippet}…\"\n")
             out.flush()
+    return done
 
 
 def _erase(text: str, out: TextIO) -> bool:

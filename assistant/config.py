@@ -36,31 +36,26 @@ class EmbeddingSettings(BaseModel):
 
 class ChunkingSettings(BaseModel):
     max_tokens: int = Field(
-        200,
+        254,
         ge=16,
         description="Largest chunk, in the embedding model's tokens (including the title "
         "and heading prefix). Clamped to what the model reads without truncation.",
     )
-    overlap_tokens: int = Field(40, ge=0, description="Tokens shared by neighbouring chunks.")
+    overlap_tokens: int = Field(
+        40, ge=0, description="Tokens shared by the pieces of a paragraph too long for one "
+        "chunk (whole paragraphs are never overlapped).")
 
 
 class RetrievalSettings(BaseModel):
     dense_k: int = Field(30, ge=1, description="Candidates from the vector store.")
     lexical_k: int = Field(30, ge=1, description="Candidates from BM25 (SQLite FTS5).")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    top_k: int = Field(5, ge=1, description="Passages offered to the model.")
-    focus_margin: float = Field(
-        0.1,
-        ge=0.0,
-        description="Passages less similar to the question than the best one by more than this "
-        "are left out of the prompt (the top two always stay): small models do better "
-        "without near-misses.",
-    )
-    min_similarity: float = Field(
-        0.3,
-        description="Below this cosine similarity of the best passage, with few question words "
-        "found in it, the assistant says the documents don't cover the question.",
-    )
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Weight of meaning (dense) scores against keyword (BM25) scores when "
+        "fusing the two candidate lists, each scaled to 0..1.")
+    top_k: int = Field(
+        5, ge=1, description="Passages an answer draws on (the model reads their sentences "
+        "that best match the question) and shows as its sources.")
 
 
 class LLMSettings(BaseModel):

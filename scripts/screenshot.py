@@ -1,7 +1,7 @@
 """Pictures of the real app, for the README and for looking at it before a change lands.
 
-    python scripts/screenshot.py OUTDIR        (re-runs itself under xvfb-run when there is
-                                                no display)
+    python scripts/screenshot.py OUTDIR [--dark]   (re-runs itself under xvfb-run when
+                                                   there is no display)
 
 Starts the app (real engine, real models from models/) on a fresh data folder with the
 sample documents and a broken PDF, drives it the way a user would, and saves PNGs of: the
@@ -28,16 +28,17 @@ UNANSWERABLE = "What is the population of Ulaanbaatar?"
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
+    args = [a for a in sys.argv[1:] if a != "--dark"]
+    if len(args) != 1:
         print(__doc__)
         return 2
-    out = Path(sys.argv[1]).resolve()
+    out = Path(args[0]).resolve()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         if not shutil.which("xvfb-run"):
             print("no display and no xvfb-run (apt-get install xvfb)", file=sys.stderr)
             return 1
         return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1440x900x24",
-                                sys.executable, __file__, str(out)])
+                                sys.executable, __file__, *sys.argv[1:]])
     out.mkdir(parents=True, exist_ok=True)
     os.environ.pop("QT_QPA_PLATFORM", None)
     home = Path(tempfile.mkdtemp(prefix="assistant-shots-"))
@@ -73,6 +74,13 @@ def shoot(out: Path, home: Path) -> int:
     from assistant.ui.settings_dialog import SettingsDialog
 
     app = make_app([sys.argv[0]])
+    if "--dark" in sys.argv:  # as if the system were set to dark
+        from PySide6.QtCore import Qt
+
+        from assistant.ui import theme
+
+        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+        theme.apply(app)
     docs = home / "Documents"
     shutil.copytree(REPO / "resources" / "sample-docs", docs)
     (docs / "scanned-invoice.pdf").write_bytes(b"%PDF-1.4\n% a damaged download\n")

@@ -1,15 +1,36 @@
-"""Answer control flow with a scripted model: abstention paths and the event order."""
+"""Answer control flow with a scripted model and a bag-of-words embedder: the event order,
+what is cited, when the engine quotes the documents instead of the model, and when it says
+"not in your documents"."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
-from assistant.core.answer import Answerer, focus
+import numpy as np
+import pytest
+
+from assistant.core.answer import Answerer, Thresholds, declines
+from assistant.core.evidence import EvidenceFinder, asks_for
+from assistant.core.text import words
 from assistant.core.types import AnswerDone, Passage, SourcesFound, TokenStreamed
 
 
-def passage(text: str, sim: float, page: int = 1) -> Passage:
-    return Passage(f"c{page}", "/d/r.pdf", page, 0, len(text), text, similarity=sim)
+def embed(texts: list[str]) -> np.ndarray:
+    """Bag of words hashed into 256 dimensions, normalised: similar words, similar vectors."""
+    out = np.zeros((len(texts), 256), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for w in words(text):
+            out[row, int(hashlib.md5(w.encode()).hexdigest(), 16) % 256] += 1.0
+        norm = np.linalg.norm(out[row])
+        if norm:
+            out[row] /= norm
+    return out
+
+
+def passage(text: str, page: int, cid: str = "") -> Passage:
+    return Passage(cid or f"c{page}", "/d/r.pdf", page, 0, len(text), text, similarity=0.5,
+                   score=1.0 / page)
 
 
 class FakeRetriever:
@@ -24,28 +45,38 @@ class ScriptedModel:
     """Streams a fixed reply, like llm's MockModel."""
 
     n_ctx = 2048
+    name = "scripted"
+    loaded = True
 
     def __init__(self, reply: str):
         self.reply = reply
         self.calls = 0
+        self.prompts: list[str] = []
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def stream_chat(self, messages, max_tokens, temperature, stop=None, cancel=None) -> Iterator[str]:  # noqa: ANN001, E501
+    def stream_chat(self, messages, max_tokens, temperature, stop=None,  # noqa: ANN001
+                    cancel=None) -> Iterator[str]:  # noqa: ANN001
         self.calls += 1
-        words = self.reply.split(" ")
-        yield from (w if i == 0 else " " + w for i, w in enumerate(words))
+        self.prompts.append(messages[-1]["content"])
+        words_ = self.reply.split(" ")
+        yield from (w if i == 0 else " " + w for i, w in enumerate(words_))
 
 
-PASSAGES = [passage("The bridge opened to traffic in May 1937.", 0.7, 3),
-            passage("Fog is common in the bay in summer.", 0.4, 4)]
+PASSAGES = [passage("The bridge opened to traffic in May 1937. It spans the strait.", 3),
+            passage("Fog is common in the bay in summer. Sea lions rest on the piers.", 4)]
+NOTES = [passage("The cartographer Quillon Ashgrove mapped the salt marshes in 1887.", 1, "a"),
+         passage("The lighthouse at Penwithick burns whale oil.", 2, "b")]
 
 
-def run(reply: str, passages=PASSAGES) -> tuple[list, ScriptedModel]:  # noqa: ANN001
+def run(reply: str, passages: list[Passage] = PASSAGES, question: str = "When did the bridge "
+        "open?", thresholds: Thresholds | None = None) -> tuple[list, ScriptedModel]:
     model = ScriptedModel(reply)
-    answerer = Answerer(FakeRetriever(passages), model)  # type: ignore[arg-type]
-    return list(answerer.answer("When did the bridge open?")), model
+    finder = EvidenceFinder(embed, lambda w: 1, lambda: 100)
+    answerer = Answerer(FakeRetriever(passages), model, finder,  # type: ignore[arg-type]
+                        thresholds=thresholds or Thresholds(skip_model=0.3, quote=0.6))
+    return list(answerer.answer(question)), model
 
 
 def test_event_order_and_citation() -> None:
@@ -55,28 +86,78 @@ def test_event_order_and_citation() -> None:
     done = events[-1]
     assert isinstance(done, AnswerDone) and not done.abstained
     assert [c.page for c in done.citations] == [3]
-    assert done.answer == "It opened in May 1937 [1]."
+    assert done.answer.startswith("It opened in May 1937 [1].")
+    assert "opened to traffic in May 1937" in model.prompts[0]  # the evidence, not all text
+    assert done.sentences and done.confidence["kind"] == "time"
 
 
-def test_model_decline_is_abstention() -> None:
-    events, _ = run("The sources do not contain that information.")
+def test_a_copied_wrong_passage_is_replaced_by_the_quote_that_answers() -> None:
+    """The issue's salt-marsh case: the model copies the second note, which is in the
+    documents (so it "passes" a plain support check) but does not answer the question."""
+    events, _ = run("The lighthouse at Penwithick burns whale oil [2].", NOTES,
+                    "Who mapped the salt marshes?")
+    done = events[-1]
+    assert not done.abstained and done.reason == "quoted"
+    assert "Quillon Ashgrove mapped the salt marshes in 1887" in done.answer
+    assert "whale oil" not in done.answer
+    assert [c.path for c in done.citations] == ["/d/r.pdf"] and done.citations[0].page == 1
+
+
+def test_chatter_after_the_answer_and_its_preamble_are_dropped() -> None:
+    events, _ = run("The answer is: it opened in May 1937. This is the only source that "
+                    "talks about bridges in great detail.")
+    done = events[-1]
+    assert done.answer.startswith("It opened in May 1937 [1].")
+    assert "only source" not in done.answer
+
+
+def test_model_decline_with_weak_evidence_is_abstention() -> None:
+    events, _ = run("The sources do not contain that information.",
+                    thresholds=Thresholds(skip_model=0.3, quote=9.0))
     done = events[-1]
     assert done.abstained and done.reason == "model-declined"
 
 
-def test_unsupported_answer_is_abstention_with_draft_kept() -> None:
-    events, _ = run("It opened in 1952 by order of the mayor.")
+def test_unsupported_answer_with_weak_evidence_is_abstention_with_draft_kept() -> None:
+    events, _ = run("It opened in 1952 by order of the mayor.",
+                    thresholds=Thresholds(skip_model=0.3, quote=9.0))
     done = events[-1]
     assert done.abstained and done.reason == "unsupported"
     assert "1952" in done.draft and done.citations == []
 
 
 def test_irrelevant_sources_skip_the_model() -> None:
-    weak = [passage("Bananas are yellow.", 0.05)]
+    weak = [passage("Bananas are yellow and grow in bunches.", 1)]
     events, model = run("whatever", weak)
     assert model.calls == 0 and events[-1].reason == "not-relevant"
 
 
-def test_focus_drops_far_weaker_passages() -> None:
-    ps = [passage("a", 0.8, 1), passage("b", 0.5, 2), passage("c", 0.75, 3), passage("d", 0.3, 4)]
-    assert [p.page for p in focus(ps, 0.1)] == [1, 2, 3]
+def test_missing_names_and_numbers_skip_the_model() -> None:
+    """Asked about Oslo and 1951 when the documents speak of 1937: not answered from them."""
+    events, model = run("It opened in May 1937.", question="What opened in Oslo in 1951?")
+    assert model.calls == 0 and events[-1].abstained
+    strict = Thresholds(skip_model=0.3, quote=0.6, keys=0.0, numbers=True)
+    events, model = run("It opened in May 1937.", question="What opened in May 1951?",
+                        thresholds=strict)
+    assert model.calls == 0 and events[-1].abstained
+
+
+def test_a_question_asking_the_opposite_is_not_answered() -> None:
+    events, model = run("It opened in May 1937.", question="When did the bridge not open?")
+    assert model.calls == 0 and events[-1].abstained and events[-1].reason == "not-relevant"
+
+
+def test_declining_is_read_from_the_opening() -> None:
+    assert declines("I can't find the answer to that in your documents.")
+    assert declines("The sources do not mention the lease.")
+    assert not declines("The NDA says no information may be shared with third parties.")
+    assert not declines("Paid leave is 25 days. The sources do not mention sick leave.")
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("When was it lit?", "time"), ("What year did it open?", "time"),
+    ("How many lighthouses were visited?", "number"), ("Who mapped the marshes?", "name"),
+    ("Why is the sky blue?", ""),
+])
+def test_what_the_question_asks_for(question: str, kind: str) -> None:
+    assert asks_for(question) == kind

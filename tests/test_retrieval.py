@@ -31,3 +31,40 @@ def test_rrf_rewards_agreement() -> None:
     scores = rrf([["a", "b", "c"], ["b", "d"]], k=60)
     assert max(scores, key=scores.get) == "b"
     assert scores["a"] == pytest.approx(1 / 61)
+
+
+def test_fusion_keeps_a_clear_winner_first() -> None:
+    from assistant.core.retrieval import fuse
+
+    # BM25 is sure about "a"; the dense list barely prefers "b": "a" stays first.
+    scores = fuse([("b", 0.52), ("a", 0.51), ("c", 0.20)], [("a", 12.0), ("c", 2.0)], 0.5)
+    assert max(scores, key=scores.get) == "a"
+    assert fuse([], [("x", 3.0)], 0.5) == {"x": 0.5}
+
+
+@pytest.mark.integration
+def test_same_index_and_query_give_the_same_passages(services, tmp_path: Path, embedder,
+                                                     generator) -> None:
+    from assistant.config import load_settings
+    from assistant.services import Services
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(30):
+        (docs / f"n{i}.md").write_text(
+            f"# Note {i}\n\n" + " ".join(f"Harbour {i % 5} keeps boat {j} and tide log {i}."
+                                         for j in range(20)))
+    list(services.indexer.index([docs]))
+    queries = [f"tide log of harbour {i}" for i in range(10)] + ["boat 7", "which harbour?"]
+
+    def ranks(svc) -> list:  # noqa: ANN001
+        return [[(p.chunk_id, round(p.score, 6)) for p in svc.search(q, 10)] for q in queries]
+
+    first = ranks(services)
+    assert ranks(services) == first
+    services.close()
+    reopened = Services(load_settings(), embedder=embedder, generator=generator)
+    try:
+        assert ranks(reopened) == first
+    finally:
+        reopened.close()

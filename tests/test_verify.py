@@ -70,3 +70,40 @@ def test_meta_words_are_not_claims() -> None:
     att = attach_citations("The answer to this question is: Lindesnes was first lit in 1656.",
                            "When was Lindesnes first lit?", PASSAGES)
     assert [c.n for c in att.citations] == [2]
+
+
+def lease(text: str) -> list[Passage]:
+    return [Passage("l1", "/d/lease.pdf", 2, 0, len(text), text)]
+
+
+def test_inflections_match_with_a_real_stemmer() -> None:
+    att = attach_citations("The lease ends on 30 June 2025.", "When does the lease end?",
+                           lease("The lease terminates on 30 June 2025."))
+    assert att.supported and [c.n for c in att.citations] == [1]
+
+
+def test_words_sharing_a_prefix_are_not_the_same_word() -> None:
+    from assistant.core.text import stem
+
+    assert stem("universe") != stem("university")
+    att = attach_citations("The university was founded in 1411.", "When was it founded?",
+                           lease("The universe was founded in 1411."))
+    assert not att.supported
+
+
+def test_a_claim_of_opposite_polarity_is_not_supported() -> None:
+    passage_text = "The tenant may sublet the flat with written consent."
+    negated = attach_citations("The tenant may not sublet the flat without written consent.",
+                               "Can the tenant sublet the flat?", lease(passage_text))
+    assert not negated.supported
+    same = attach_citations("The tenant may sublet the flat with written consent.",
+                            "Can the tenant sublet the flat?", lease(passage_text))
+    assert same.supported
+    never = attach_citations("Pets are never allowed in the flat.", "Are pets allowed?",
+                             lease("Pets are allowed in the flat."))
+    assert not never.supported
+
+
+def test_a_marker_after_the_full_stop_stays_with_its_sentence() -> None:
+    assert split_sentences("Leave is 25 days. [1] Paid leave starts in 2019. [2]") == [
+        "Leave is 25 days [1].", "Paid leave starts in 2019 [2]."]

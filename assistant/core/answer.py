@@ -12,34 +12,59 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assistant.core.errors import EmptyQuestionError
+from assistant.core.evidence import Evidence, EvidenceFinder, has_kind
 from assistant.core.llm import GenerationCancelled, LocalGenerator
-from assistant.core.prompting import NOT_FOUND, build_messages
-from assistant.core.retrieval import terms
+from assistant.core.prompting import NOT_FOUND, evidence_messages
+from assistant.core.text import stems, terms
 from assistant.core.types import (
     FAILED,
     READY,
     AnswerDone,
     AnswerEvent,
+    Citation,
     ModelState,
     Passage,
     SourcesFound,
     TokenStreamed,
 )
-from assistant.core.verify import attach_citations, stem, stems
+from assistant.core.verify import (
+    Attribution,
+    attach_citations,
+    citation_for,
+    split_sentences,
+    with_markers,
+)
+
+EVIDENCE_SENTENCES = 3  # sentences the model reads
 
 # Small models sometimes carry on by writing the next question or source themselves.
 STOP = ["\nQuestion:", "Question:", "\nSources:"]
 
 # How models say they can't answer from the sources.
+# How models say they can't answer from the sources: a refusal is a sentence of its own
+# *form* (who can't find what), read at the start of the draft, after an optional lead such
+# as "Unfortunately," or "Based on the sources,".
+_LEAD = r"^\W*(?:(?:i'?m sorry|sorry|unfortunately|however|based on (?:the|these) " \
+        r"(?:sources|documents|passages|text)|according to (?:the|these) (?:sources|documents|" \
+        r"passages|text))\W+)?"
 _DECLINE = re.compile(
-    r"can(?:'|no)t find|cannot find|can ?not answer|unable to (?:find|answer)|"
-    r"(?:sources|documents|context|text) (?:do(?:es)? not|don't|doesn't) "
-    r"(?:contain|mention|say|provide|include)|no (?:relevant )?information|"
-    r"not (?:mentioned|provided|stated|specified) in|i don't know|i do not know",
+    _LEAD + r"(?:"
+    r"(?:i|we) (?:can'?t|cannot|can not|could ?n[o']t|am unable to|was unable to|don'?t|do "
+    r"not|did not) (?:find|answer|know|see|determine|tell|say|provide)"
+    r"|(?:the )?(?:provided |given )?(?:sources?|documents?|context|text|passages?|information)"
+    r"(?: provided| given| above)? (?:do|does|did)(?: not|n'?t) (?:contain|mention|say|provide|"
+    r"include|specify|state|answer|give|tell|cover|discuss)"
+    r"|there (?:is|are|was)(?: no|n'?t any) (?:relevant |specific )?(?:information|mention|"
+    r"answer|data|details)"
+    r"|(?:this|that|it) is not (?:mentioned|stated|specified|provided|given|covered|answered)"
+    r"|no (?:relevant )?(?:information|answer) (?:is|was|can be) (?:found|given|provided)"
+    r"|not (?:mentioned|stated|specified|provided) in"
+    r")",
     re.IGNORECASE,
 )
 
@@ -63,37 +88,84 @@ def contextual_query(question: str, history: History | None) -> str:
     return question
 
 
-def question_coverage(question: str, passage: Passage) -> float:
-    """Share of the question's content words found in the passage (and its title/heading)."""
-    wanted = set(terms(question))
-    if not wanted:
-        return 0.0
-    have = stems(f"{passage.context} {passage.text}")
-    return sum(1 for w in wanted if stem(w) in have) / len(wanted)
+def declines(draft: str) -> bool:
+    """The model says it can't answer: decided on the draft's opening sentence and its form,
+    so "The NDA says no information may be shared" is not taken for a refusal."""
+    sentences = split_sentences(draft)
+    return bool(_DECLINE.search(sentences[0] if sentences else draft))
 
 
-def focus(passages: list[Passage], margin: float, keep: int = 2) -> list[Passage]:
-    """Drop passages far less similar to the question than the best one.
-
-    Small models lose the thread in long contexts full of near-misses; the first ``keep``
-    passages always stay (fusion may rank a lexical hit high that the embedding misjudges).
-    """
-    sims = [p.similarity for p in passages if p.similarity is not None]
-    if not sims:
-        return passages
-    floor = max(sims) - margin
-    return [p for i, p in enumerate(passages)
-            if i < keep or (p.similarity is not None and p.similarity >= floor)]
+def answers_question(draft: str, question: str) -> bool:
+    """The draft is about what was asked: it holds some of the question's own words (the
+    lighthouse sentence copied for "Who mapped the salt marshes?" holds none)."""
+    asked = stems(question)
+    return not asked or len(asked & stems(draft)) / len(asked) >= 0.25
 
 
-def is_relevant(question: str, passages: list[Passage], min_similarity: float) -> bool:
-    """Whether the best passages plausibly address the question at all."""
-    for p in passages:
-        if p.similarity is not None and p.similarity >= min_similarity:
-            return True
-        if question_coverage(question, p) >= 0.6:
-            return True
-    return False
+_PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+to\s+(?:this|the)\s+question)?"
+                       r"\s+is\s*:\s*|^\s*answer\s*:\s*", re.IGNORECASE)
+
+
+def _without_trailing_chatter(att: Attribution) -> Attribution:
+    """Drop what follows the last sentence a source backs (small models ramble on after
+    answering: "This is the only source that provides ...") and an "The answer is:" lead."""
+    last = max(i for i, s in enumerate(att.sentences) if s.sources)
+    kept = att.sentences[: last + 1]
+    cited = {n for s in kept for n in s.sources}
+    text = _PREAMBLE.sub("", " ".join(with_markers(s.text, s.sources) for s in kept))
+    text = text[:1].upper() + text[1:]
+    return Attribution(text, [c for c in att.citations if c.n in cited], kept)
+
+
+def quote(text: str) -> str:
+    return "“" + " ".join(text.split()) + "”"
+
+
+def _drawn_from(draft: str, sentence: str, question: str) -> bool:
+    """The draft says what it says from this sentence (its own words beyond the question's
+    are mostly the sentence's), so quoting the sentence too would only repeat it."""
+    said = stems(draft) - stems(question)
+    return not said or len(said & stems(sentence)) / len(said) >= 0.8
+
+
+def _same_passage(citation: Citation, found: Evidence, used: list[Passage]) -> bool:
+    """The citation points at a passage holding one of the two best sentences."""
+    top = {found.passages[s.passage].chunk_id for s in found.sentences[:2]}
+    return 0 < citation.n <= len(used) and used[citation.n - 1].chunk_id in top
+
+
+def _with_citation(citations: list[Citation], used: list[Passage], n: int,
+                   support: float) -> list[Citation]:
+    if any(c.n == n for c in citations):
+        return citations
+    p = used[n - 1]
+    return sorted([*citations, citation_for(n, p, support)], key=lambda c: c.n)
+
+
+def evidence_blocks(found: Evidence, limit: int, sentences: int = EVIDENCE_SENTENCES
+                    ) -> tuple[list[Passage], list[tuple[Passage, str]]]:
+    """The passages the model reads (numbered in this order) and, for each, the sentences
+    of it that scored best, in document order."""
+    chosen: dict[int, list[Any]] = {}
+    for s in found.sentences:
+        if s.passage >= limit:
+            continue
+        if len(chosen) >= sentences and s.passage not in chosen:
+            break
+        chosen.setdefault(s.passage, []).append(s)
+        if sum(len(v) for v in chosen.values()) >= sentences:
+            break
+    used, blocks = [], []
+    for index, picked in chosen.items():
+        passage = found.passages[index]
+        picked.sort(key=lambda s: s.start)
+        text = ""
+        for i, s in enumerate(picked):
+            gap = i and s.start > picked[i - 1].end + 2
+            text += (" … " if gap else " " if i else "") + s.text
+        used.append(passage)
+        blocks.append((passage, text))
+    return used, blocks
 
 
 class Searcher(Protocol):
@@ -145,17 +217,31 @@ class AnswerStream:
             pass
 
 
+@dataclass
+class Thresholds:
+    """When the evidence is too weak or contrary to answer. Chosen with scripts/calibrate.py
+    on the tuning half of ../shared/eval (the most abstention on unanswerable questions with
+    false abstention on answerable ones at most 0.10); see the README's figures."""
+
+    skip_model: float = 0.85  # best sentence score below this: "not in your documents" at once
+    quote: float = 0.89  # at or above: the best sentence is quoted when the model's draft fails
+    keys: float = 0.5  # share of the question's names and numbers the best passage must hold
+    numbers: bool = False  # every number in the question must be in the best passage
+    contrary: bool = True  # a question asking the opposite of the evidence is not answered
+
+
 class Answerer:
-    def __init__(self, retriever: Searcher, generator: LocalGenerator, top_k: int = 5,
-                 min_similarity: float = 0.3, max_answer_tokens: int = 200,
-                 temperature: float = 0.1, focus_margin: float = 0.1):
+    def __init__(self, retriever: Searcher, generator: LocalGenerator, evidence: EvidenceFinder,
+                 top_k: int = 5, max_answer_tokens: int = 200, temperature: float = 0.1,
+                 thresholds: Thresholds | None = None, candidates: int = 8):
         self.retriever = retriever
         self.generator = generator
+        self.evidence = evidence
         self.top_k = top_k
-        self.min_similarity = min_similarity
         self.max_answer_tokens = max_answer_tokens
         self.temperature = temperature
-        self.focus_margin = focus_margin
+        self.thresholds = thresholds or Thresholds()
+        self.candidates = max(candidates, top_k)
 
     def answer(self, question: str, history: History | None = None) -> AnswerStream:
         """Answer ``question``; ``history`` (earlier turns of the conversation) lets a
@@ -169,31 +255,84 @@ class Answerer:
                 history: History | None = None) -> Iterator[AnswerEvent]:
         t0 = time.perf_counter()
         query = contextual_query(question, history)
-        passages = self.retriever.search(query, self.top_k)
+        found = self.evidence.find(query, self.retriever.search(query, self.candidates))
+        passages = found.passages[: self.top_k]
         timings = {"retrieval_s": time.perf_counter() - t0}
         yield SourcesFound(passages)
-
-        if not passages or not is_relevant(query, passages, self.min_similarity):
-            timings["total_s"] = time.perf_counter() - t0
-            reason = "no-documents" if not passages else "not-relevant"
-            yield AnswerDone(question, NOT_FOUND, True, [], timings, reason)
+        confidence = found.confidence
+        th = self.thresholds
+        if not passages:
+            yield self._done(question, NOT_FOUND, True, [], timings, t0, "no-documents",
+                             confidence=confidence)
+            return
+        if (confidence.score < th.skip_model or confidence.keys_found < th.keys
+                or (th.numbers and confidence.numbers_missing)
+                or (th.contrary and confidence.contrary)):
+            yield self._done(question, NOT_FOUND, True, [], timings, t0, "not-relevant",
+                             confidence=confidence)
             return
         if cancel.is_set():
-            yield AnswerDone(question, "", False, [], timings, "cancelled", cancelled=True)
+            yield self._done(question, "", False, [], timings, t0, "cancelled",
+                             cancelled=True, confidence=confidence)
             return
         yield from self._load_model()
 
-        budget = self.generator.n_ctx - self.max_answer_tokens
-        offered = focus(passages, self.focus_margin)
+        used, blocks = evidence_blocks(found, self.top_k)
         earlier = history[-1][0] if query != question and history else ""
-        messages, used = build_messages(question, offered, self.generator.count_tokens, budget,
-                                        earlier)
-        t1 = time.perf_counter()
+        messages = evidence_messages(question, blocks, self.generator.count_tokens,
+                                     self.generator.n_ctx - self.max_answer_tokens, earlier)
         pieces: list[str] = []
+        cancelled = yield from self._stream(messages, pieces, timings, cancel)
+        draft = "".join(pieces).strip()
+        timings["generation_s"] = time.perf_counter() - t0 - timings["retrieval_s"]
+
+        if cancelled:  # keep what was written, cited where a source holds it
+            att = attach_citations(draft, query, used)
+            yield self._done(question, att.answer if draft else "", False, att.citations,
+                             timings, t0, "cancelled", draft, cancelled=True,
+                             confidence=confidence)
+            return
+        best = found.sentences[0]
+        best_n = used.index(found.passages[best.passage]) + 1
+        confidence.evidence = best.text
+        att = attach_citations(draft, query, used) if draft else None
+        if att is not None and att.supported:
+            att = _without_trailing_chatter(att)
+        declined = bool(draft) and declines(draft)
+        on_topic = att is not None and att.supported and answers_question(draft, query) and any(
+            c.n == best_n or _same_passage(c, found, used) for c in att.citations)
+        kind_ok = has_kind(draft, confidence.kind, question)
+        if att is not None and on_topic and kind_ok and not declined:
+            answer = att.answer
+            citations = list(att.citations)
+            if not _drawn_from(draft, best.text, query):  # the best evidence says more
+                answer += f"\n\n> {quote(best.text)} [{best_n}]"
+                citations = _with_citation(citations, used, best_n, best.score)
+            unsupported = [c for snt in att.sentences for c in snt.unsupported]
+            yield self._done(question, answer, False, citations, timings, t0, "", draft,
+                             unsupported=unsupported, attribution=att, confidence=confidence)
+            return
+        if confidence.score >= th.quote and confidence.kind_found:
+            # The model's draft is off, but a sentence of the documents answers: quote it.
+            answer = f"> {quote(best.text)} [{best_n}]"
+            citations = _with_citation([], used, best_n, best.score)
+            yield self._done(question, answer, False, citations, timings, t0, "quoted", draft,
+                             confidence=confidence)
+            return
+        reason = "model-declined" if declined or not draft else "unsupported"
+        yield self._done(question, NOT_FOUND, True, [], timings, t0, reason, draft,
+                         confidence=confidence)
+
+    def _stream(self, messages: list[dict[str, str]], pieces: list[str],
+                timings: dict[str, float], cancel: threading.Event
+                ) -> Generator[AnswerEvent, None, bool]:
+        """Stream the model's reply into ``pieces``; returns True when it was cancelled."""
+        t1 = time.perf_counter()
         cancelled = False
         try:
             for piece in self.generator.stream_chat(messages, self.max_answer_tokens,
-                                                    self.temperature, stop=STOP, cancel=cancel):
+                                                    self.temperature, stop=STOP,
+                                                    cancel=cancel):
                 if not pieces:
                     timings["first_token_s"] = time.perf_counter() - t1
                 pieces.append(piece)
@@ -201,31 +340,26 @@ class Answerer:
         except GenerationCancelled:
             cancelled = True
         gen_s = time.perf_counter() - t1
-        timings["generation_s"] = gen_s
         timings["tokens"] = float(len(pieces))
         if pieces and gen_s > 0:
             timings["tokens_per_s"] = len(pieces) / gen_s
-        draft = "".join(pieces).strip()
+        return cancelled
 
-        if cancelled:  # keep what was written, cited where a source holds it
-            attribution = attach_citations(draft, query, used)
-            timings["total_s"] = time.perf_counter() - t0
-            yield AnswerDone(question, attribution.answer if draft else "", False,
-                             attribution.citations, timings, "cancelled", draft,
-                             cancelled=True)
-            return
-        if not draft or _DECLINE.search(draft):
-            timings["total_s"] = time.perf_counter() - t0
-            yield AnswerDone(question, NOT_FOUND, True, [], timings, "model-declined", draft)
-            return
-        attribution = attach_citations(draft, query, used)
+    def _done(self, question: str, answer: str, abstained: bool, citations: list[Citation],
+              timings: dict[str, float], t0: float, reason: str = "", draft: str = "",
+              **extra: Any) -> AnswerDone:
         timings["total_s"] = time.perf_counter() - t0
-        if not attribution.supported:
-            yield AnswerDone(question, NOT_FOUND, True, [], timings, "unsupported", draft)
-            return
-        unsupported = [c for s in attribution.sentences for c in s.unsupported]
-        yield AnswerDone(question, attribution.answer, False, attribution.citations, timings,
-                         unsupported=unsupported)
+        attribution = extra.pop("attribution", None)
+        confidence = extra.pop("confidence", None)
+        done = AnswerDone(question, answer, abstained, citations, timings, reason, draft,
+                          **extra)
+        if attribution is not None:
+            done.sentences = [{"text": snt.text, "sources": snt.sources,
+                               "support": round(snt.score, 4), "unsupported": snt.unsupported}
+                              for snt in attribution.sentences]
+        if confidence is not None:
+            done.confidence = confidence.to_json()
+        return done
 
     def _load_model(self) -> Iterator[ModelState]:
         """Load the model if it isn't yet (or wait for the thread loading it), saying so."""

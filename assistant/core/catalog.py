@@ -413,6 +413,17 @@ class Catalog:
         )
         return [(r[0], -float(r[1])) for r in rows]
 
+    def doc_freq(self, word: str) -> int:
+        """How many passages hold ``word`` (as the full-text index stems it)."""
+        if not word:
+            return 0
+        row = self.db.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                              (f'"{word}"',)).fetchone()
+        return int(row[0])
+
+    def chunk_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
     # Health ----------------------------------------------------------------------
 
     def check_fts(self) -> bool:

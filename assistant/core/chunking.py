@@ -1,9 +1,13 @@
 """Split documents into chunks sized in the embedding model's own tokens.
 
 all-MiniLM-L6-v2 reads at most 256 word pieces and silently drops the rest, so every chunk,
-together with the title/heading prefix embedded with it, is kept under that limit. Chunks
-end at sentence or line boundaries where one is near, overlap a little, and keep their
-page, heading path and character span in the document's extracted text.
+together with the title/heading prefix embedded with it, is kept under that limit.
+
+Paragraphs are kept whole: consecutive paragraphs that fit together make one chunk, with no
+overlap (a paragraph is the unit a question is usually about, and repeating text between
+chunks costs embedding time for nothing). Only a paragraph longer than the limit is cut, at
+sentence or line boundaries where one is near, with a little overlap between its pieces.
+Every chunk keeps its page, heading path and character span in the extracted text.
 
 Chunks are bounded in characters too: the word-piece tokenizer turns a "word" longer than
 100 characters (a minified line, a base64 blob, a log written without spaces) into a single
@@ -12,7 +16,8 @@ unknown token, so a token count alone would let one chunk grow to megabytes.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 
 from assistant.core.types import Chunk, Document, Section
@@ -23,6 +28,7 @@ TokenSpans = Callable[[str], list[tuple[int, int]]]
 MAX_PREFIX_TOKENS = 32
 MAX_TOKEN_CHARS = 100  # longer "tokens" (unknown words) are split at this length
 CHARS_PER_TOKEN = 8  # a chunk holds at most this many characters per token of its budget
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
 def context_for(title: str, heading: str) -> str:
@@ -71,13 +77,38 @@ class Chunker:
             return
         # +1 for the separator between prefix and text
         budget = max(8, self.max_tokens - prefix - 1) if prefix else self.max_tokens
-        overlap = min(self.overlap_tokens, budget // 2)
         max_chars = budget * CHARS_PER_TOKEN
-        ends = [e for _, e in tokens]
-        n = len(tokens)
+        starts = [s for s, _ in tokens]
+        # Token index where each paragraph starts (the first paragraph at 0).
+        firsts = sorted({0} | {bisect_left(starts, m.end())
+                               for m in _PARAGRAPH_BREAK.finditer(text)} - {len(tokens)})
+        bounds = list(zip(firsts, firsts[1:] + [len(tokens)], strict=True))
         i = 0
+        while i < len(bounds):
+            lo, hi = bounds[i]
+            if not self._fits(tokens, lo, hi, budget, max_chars):
+                yield from self._windows(text, tokens, lo, hi, budget, max_chars)
+                i += 1
+                continue
+            j = i + 1
+            while j < len(bounds) and self._fits(tokens, lo, bounds[j][1], budget, max_chars):
+                j += 1
+            yield tokens[lo][0], tokens[bounds[j - 1][1] - 1][1]
+            i = j
+
+    @staticmethod
+    def _fits(tokens: list[tuple[int, int]], lo: int, hi: int, budget: int,
+              max_chars: int) -> bool:
+        return hi - lo <= budget and tokens[hi - 1][1] - tokens[lo][0] <= max_chars
+
+    def _windows(self, text: str, tokens: list[tuple[int, int]], lo: int, n: int,
+                 budget: int, max_chars: int) -> Iterable[tuple[int, int]]:
+        """Overlapping pieces of one paragraph too long for a chunk (tokens ``lo..n``)."""
+        overlap = min(self.overlap_tokens, budget // 2)
+        ends = [e for _, e in tokens]
+        i = lo
         while i < n:
-            by_chars = bisect_right(ends, tokens[i][0] + max_chars)
+            by_chars = bisect_right(ends, tokens[i][0] + max_chars, lo=i, hi=n)
             end = min(i + budget, n, max(i + 1, by_chars))
             if end < n:
                 end = self._boundary_before(text, tokens, i, end)

@@ -1,8 +1,14 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 (FTS5) candidates fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and BM25 (FTS5) candidates, fused by their scores.
+
+Each list's scores are scaled to 0..1 among its own candidates and the two are mixed with a
+weight (``dense_weight``). Unlike reciprocal-rank fusion, a passage far ahead in one list
+stays ahead: on the evaluation data rank fusion let the weaker (dense) list drag the
+stronger one's best hit down. Ties are broken by chunk id, so the same index and query
+always give the same passages.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,30 +16,10 @@ import numpy as np
 from assistant.core.catalog import Catalog
 from assistant.core.embedding import Embedder
 from assistant.core.store import VectorStore
+from assistant.core.text import STOPWORDS, terms
 from assistant.core.types import Passage
 
-# Short English function words: they only add noise to a BM25 OR-query.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves also many much one ones s t whose""".split()
-)
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def terms(text: str) -> list[str]:
-    """Content words of ``text``, lower-cased, in order, without duplicates."""
-    out: list[str] = []
-    for w in _WORD.findall(text.lower()):
-        if w not in STOPWORDS and w not in out and (len(w) > 1 or w.isdigit()):
-            out.append(w)
-    return out
+__all__ = ["STOPWORDS", "Retriever", "fts_query", "fuse", "rrf", "terms"]
 
 
 def fts_query(text: str) -> str:
@@ -49,15 +35,31 @@ def rrf(rankings: Sequence[Sequence[str]], k: int) -> dict[str, float]:
     return scores
 
 
+def fuse(dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]],
+         dense_weight: float) -> dict[str, float]:
+    """Score fusion: each list min-max scaled to 0..1, then mixed by ``dense_weight``."""
+    scores: dict[str, float] = {}
+    for ranking, weight in ((dense, dense_weight), (lexical, 1.0 - dense_weight)):
+        if not ranking:
+            continue
+        values = [v for _, v in ranking]
+        top, low = max(values), min(values)
+        span = top - low
+        for item, value in ranking:
+            scaled = (value - low) / span if span > 1e-12 else 1.0
+            scores[item] = scores.get(item, 0.0) + weight * scaled
+    return scores
+
+
 class Retriever:
     def __init__(self, catalog: Catalog, store: VectorStore, embedder: Embedder,
-                 dense_k: int = 30, lexical_k: int = 30, rrf_k: int = 60):
+                 dense_k: int = 30, lexical_k: int = 30, dense_weight: float = 0.5):
         self.catalog = catalog
         self.store = store
         self.embedder = embedder
         self.dense_k = dense_k
         self.lexical_k = lexical_k
-        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
 
     def search(self, query: str, k: int) -> list[Passage]:
         vector = self.embedder.encode([query])[0]
@@ -65,17 +67,17 @@ class Retriever:
         lexical = self.catalog.bm25(fts_query(query), self.lexical_k)
         known = self.catalog.passages(list({i for i, _ in dense} | {i for i, _ in lexical}))
         # Vectors the catalog doesn't know (left by an interrupted run) are never shown.
-        dense_ids = [i for i, _ in dense if i in known]
-        lexical_ids = [i for i, _ in lexical if i in known]
-        fused = rrf([dense_ids, lexical_ids], self.rrf_k)
-        best = sorted(fused, key=lambda i: fused[i], reverse=True)[:k]
-        similarity = {i: s for i, s in dense}
+        dense = [(i, v) for i, v in dense if i in known]
+        lexical = [(i, v) for i, v in lexical if i in known]
+        fused = fuse(dense, lexical, self.dense_weight)
+        best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        similarity = dict(dense)
         missing = [i for i in best if i not in similarity]
         if missing:
             for i, v in self.store.vectors(missing).items():
                 similarity[i] = float(np.dot(v, vector))
-        dense_rank = {i: r for r, i in enumerate(dense_ids, start=1)}
-        lexical_rank = {i: r for r, i in enumerate(lexical_ids, start=1)}
+        dense_rank = {i: r for r, (i, _) in enumerate(dense, start=1)}
+        lexical_rank = {i: r for r, (i, _) in enumerate(lexical, start=1)}
         out = []
         for i in best:
             p = known[i]

@@ -18,6 +18,10 @@ from assistant.core.errors import StoreError
 
 # Chroma caps the ids in one call; stay well below it.
 _MAX_BATCH = 4000
+# HNSW search breadth: Chroma's default (10) is below the 30 candidates asked for, which made
+# rankings differ between runs over the same index; a wide search returns the true nearest.
+EF_SEARCH = 128
+EF_CONSTRUCTION = 200
 
 
 def _chroma_settings() -> Any:
@@ -42,11 +46,23 @@ class VectorStore:
                 self.client = chromadb.PersistentClient(path=str(path),
                                                         settings=_chroma_settings())
             self.collection = self.client.get_or_create_collection(
-                collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                collection, embedding_function=None,
+                configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH,
+                                        "ef_construction": EF_CONSTRUCTION}},
             )
+            self._search_wide_enough()
         except Exception as exc:
             where = f"{host}:{port}" if host else str(path)
             raise StoreError(f"cannot open the vector store at {where}: {exc}") from exc
+
+    def _search_wide_enough(self) -> None:
+        """Widen the search of a collection made by an older version."""
+        try:
+            hnsw = (self.collection.configuration or {}).get("hnsw") or {}
+            if int(hnsw.get("ef_search") or 0) < EF_SEARCH:
+                self.collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+        except Exception:  # noqa: BLE001,S110 - a server that can't: keep its setting
+            pass
 
     def add(self, ids: Sequence[str], vectors: np.ndarray,
             metadatas: Sequence[dict[str, Any]]) -> None:

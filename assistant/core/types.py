@@ -88,13 +88,20 @@ class Citation:
     text: str
     score: float  # how well the passage supports the answer sentences citing it (0..1)
     heading: str = ""
+    # Why this passage: its retrieval scores and ranks (keywords = BM25, meaning = dense).
+    fused_score: float | None = None
+    similarity: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
 
     def location(self) -> str:
         return f"{self.path}:{self.page}" if self.page is not None else self.path
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        d["score"] = round(self.score, 4)
+        for key in ("score", "fused_score", "similarity"):
+            if d[key] is not None:
+                d[key] = round(d[key], 4)
         return d
 
 
@@ -135,9 +142,15 @@ class AnswerDone:
     draft: str = ""  # the model's own text when the engine replaced it with an abstention
     unsupported: list[str] = field(default_factory=list)  # answer clauses no source holds
     cancelled: bool = False  # stopped by the user: ``answer`` is what was written until then
+    # Why this answer: each answer sentence with the sources backing it, and the evidence's
+    # confidence signals that decided between answering, quoting and "not found".
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+    confidence: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "sentences": self.sentences,
+            "confidence": self.confidence,
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,

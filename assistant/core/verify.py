@@ -13,68 +13,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.core.retrieval import terms
+from assistant.core.text import key_stems, negated, sentence_spans, stems
 from assistant.core.types import Citation, Passage
 
 SUPPORT_THRESHOLD = 0.6  # share of a clause's plain (non-key) claim words a passage must hold
 
 _MARKER = re.compile(r"\s*\[(\d{1,2})(?:\s*,\s*\d{1,2})*\]")
 _MARKER_NUMS = re.compile(r"\d{1,2}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+# "…in 2019. [1] Paid…": a marker a model put after the full stop belongs to the sentence
+# before it.
+_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\])+)")
 _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 _CLAUSE = re.compile(r";\s+|,?\s+(?:and|but|while|whereas|which|because)\s+|,\s+", re.I)
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def stem(word: str) -> str:
-    """Crude, language-light stemming: enough to match 'Normans' with 'Norman'."""
-    return word if len(word) <= 4 or word.isdigit() else word[:5]
-
-
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-          "eighteen", "nineteen"]
-_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {
-    w: 20 + 10 * i for i, w in enumerate(_TENS)}
-_NUMBER_PHRASE = re.compile(
-    r"\b(" + "|".join(_TENS) + r")(?:[- ](" + "|".join(_UNITS[1:10]) + r"))?\b|\b("
-    + "|".join(_UNITS) + r")\b", re.IGNORECASE)
-
-
-def numbers_as_digits(text: str) -> str:
-    """'forty-two' -> '42', so a model writing digits matches a source spelling them out."""
-    def repl(m: re.Match[str]) -> str:
-        if m.group(3):
-            return str(_NUMBER_WORDS[m.group(3).lower()])
-        value = _NUMBER_WORDS[m.group(1).lower()]
-        return str(value + (_NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0))
-
-    return _NUMBER_PHRASE.sub(repl, text)
-
-
-def stems(text: str) -> set[str]:
-    return {stem(t) for t in terms(numbers_as_digits(text))}
-
-
-def key_stems(text: str) -> set[str]:
-    """Numbers and capitalised words after the first word: the facts a clause commits to."""
-    out = set()
-    for i, m in enumerate(_WORD.finditer(numbers_as_digits(text))):
-        w = m.group(0)
-        if any(ch.isdigit() for ch in w) or (i > 0 and w[0].isupper()):
-            out.add(stem(w.lower()))
-    return out
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences and list items, without list markers and without repeats (small models loop)."""
+    """Sentences and list items, without list markers and without repeats (small models loop).
+    A citation marker after a sentence's full stop stays with that sentence."""
+    text = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     out: list[str] = []
     seen: set[str] = set()
-    for part in _SENTENCE_END.split(text):
-        if re.fullmatch(r"\s*\d{1,2}[.)]\s*", part or ""):
+    for start, end in sentence_spans(text):
+        part = text[start:end]
+        if re.fullmatch(r"\s*\d{1,2}[.)]\s*", part):
             continue  # a list number the split cut off its item
-        sentence = _LIST_MARK.sub("", part or "").strip()
+        sentence = _LIST_MARK.sub("", part).strip()
         key = " ".join(_MARKER.sub("", sentence).lower().split())
         if sentence and key not in seen and re.search(r"\w", sentence):
             seen.add(key)
@@ -106,6 +69,7 @@ class _Claim:
     text: str
     words: set[str]
     keys: set[str]
+    negated: bool
 
 
 # Words about the answer rather than about the world ("The answer to this question is:",
@@ -120,23 +84,46 @@ def _claims(sentence: str, question_stems: set[str]) -> list[_Claim]:
     for clause in _CLAUSE.split(sentence):
         words = stems(clause) - question_stems - META
         if words:
-            out.append(_Claim(clause.strip(), words, key_stems(clause) & words))
+            out.append(_Claim(clause.strip(), words, key_stems(clause) & words,
+                              negated(clause)))
     return out
 
 
-def supports(claim: _Claim, passage_stems: set[str], threshold: float) -> bool:
+@dataclass
+class _Source:
+    """A passage as the support check sees it: all its stems, and each sentence's."""
+
+    stems: set[str]
+    sentences: list[tuple[set[str], bool]]  # (stems, negated)
+
+    @classmethod
+    def of(cls, passage: Passage) -> _Source:
+        text = passage.text
+        sentences = [(stems(text[a:b]), negated(text[a:b])) for a, b in sentence_spans(text)]
+        return cls(stems(f"{passage.context} {text}"), sentences)
+
+
+def supports(claim: _Claim, source: _Source | set[str], threshold: float) -> bool:
+    """The passage holds the claim's key terms and most of its other words, and says it the
+    same way round: a claim with "not"/"never"/"without" is not backed by a sentence saying
+    the opposite (nor the reverse)."""
+    passage_stems = source.stems if isinstance(source, _Source) else source
     if not claim.keys <= passage_stems:
         return False
     plain = claim.words - claim.keys
-    if not plain:
+    if plain and len(plain & passage_stems) / len(plain) < threshold:
+        return False
+    if not isinstance(source, _Source) or not source.sentences:
         return True
-    return len(plain & passage_stems) / len(plain) >= threshold
+    # The sentence that holds most of the claim decides its polarity.
+    best = max(source.sentences, key=lambda s: len(claim.words & s[0]))
+    return best[1] == claim.negated
 
 
 def attach_citations(answer: str, question: str, passages: list[Passage],
                      threshold: float = SUPPORT_THRESHOLD) -> Attribution:
     """Cite each answer sentence to the passages (numbered 1..n) that support it."""
-    passage_stems = [stems(f"{p.context} {p.text}") for p in passages]
+    sources = [_Source.of(p) for p in passages]
     question_stems = stems(question)
     out_sentences: list[str] = []
     report: list[SentenceSupport] = []
@@ -150,7 +137,7 @@ def attach_citations(answer: str, question: str, passages: list[Passage],
             # Restates the question or is filler: it claims nothing, so it earns no citation.
             out_sentences.append(plain)
             continue
-        held = [[supports(c, ps, threshold) for c in claims] for ps in passage_stems]
+        held = [[supports(c, src, threshold) for c in claims] for src in sources]
         counts = [sum(h) for h in held]
         ranked = sorted(range(len(passages)),
                         key=lambda i: (counts[i], (i + 1) in cited_by_model, -i), reverse=True)
@@ -163,17 +150,20 @@ def attach_citations(answer: str, question: str, passages: list[Passage],
             best[i] = max(best.get(i, 0.0), counts[i] / len(claims))
         numbers = sorted(i + 1 for i in chosen)
         report.append(SentenceSupport(plain, numbers, score, unsupported))
-        out_sentences.append(_with_markers(plain, numbers))
-    citations = [
-        Citation(n=i + 1, path=passages[i].path, page=passages[i].page,
-                 start=passages[i].start, end=passages[i].end, text=passages[i].text,
-                 score=best[i], heading=passages[i].heading)
-        for i in sorted(best)
-    ]
+        out_sentences.append(with_markers(plain, numbers))
+    citations = [citation_for(i + 1, passages[i], best[i]) for i in sorted(best)]
     return Attribution(" ".join(out_sentences), citations, report)
 
 
-def _with_markers(sentence: str, numbers: list[int]) -> str:
+def citation_for(n: int, passage: Passage, support: float) -> Citation:
+    """Citation [n] of ``passage``, carrying why it ranked (for "why this answer")."""
+    return Citation(n=n, path=passage.path, page=passage.page, start=passage.start,
+                    end=passage.end, text=passage.text, score=support, heading=passage.heading,
+                    fused_score=passage.score, similarity=passage.similarity,
+                    dense_rank=passage.dense_rank, lexical_rank=passage.lexical_rank)
+
+
+def with_markers(sentence: str, numbers: list[int]) -> str:
     if not numbers:
         return sentence
     marks = "".join(f"[{n}]" for n in numbers)

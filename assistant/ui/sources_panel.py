@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from assistant.core.verify import stem, stems
+from assistant.core.text import stem, stems
 from assistant.ui import theme
 
 _WORD = re.compile(r"\w+", re.UNICODE)
