@@ -164,8 +164,9 @@ def bench_generation(services, questions: list[str], n: int, max_tokens: int) ->
     answerer = services.answerer
     engine_ttft, engine_tps, bare_ttft, bare_tps, pipeline_ttft = [], [], [], [], []
     for q in questions[:n]:
-        found = services.evidence.find(q, services.search(q, answerer.candidates))
-        _, blocks = evidence_blocks(found, answerer.top_k)
+        found = services.evidence.find(q, services.search(q, answerer.candidates),
+                                       keep=answerer.top_k)
+        _, blocks = evidence_blocks(found)
         messages = evidence_messages(q, blocks, gen.count_tokens, gen.n_ctx - max_tokens)
 
         # through the engine's generator (the lane, streaming, our sampling parameters)

@@ -100,7 +100,7 @@ def retrieval_metrics(services, questions: list[dict], k: int = 10) -> dict:
             rr += 1 / rank
             for cut in recall:
                 recall[cut] += rank <= cut
-        found = services.evidence.find(q["question"], passages[:candidates])
+        found = services.evidence.find(q["question"], passages[:candidates])  # all ranks
         rank = rank_of(q, found.passages)
         for cut in answer_recall:
             answer_recall[cut] += bool(rank) and rank <= cut

@@ -144,7 +144,7 @@ def test_missing_names_and_numbers_skip_the_model() -> None:
 
 def test_a_question_asking_the_opposite_is_not_answered() -> None:
     events, model = run("It opened in May 1937.", question="When did the bridge not open?")
-    assert model.calls == 0 and events[-1].abstained and events[-1].reason == "not-relevant"
+    assert model.calls == 0 and events[-1].abstained and events[-1].reason == "contrary"
 
 
 def test_declining_is_read_from_the_opening() -> None:

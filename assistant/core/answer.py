@@ -142,14 +142,12 @@ def _with_citation(citations: list[Citation], used: list[Passage], n: int,
     return sorted([*citations, citation_for(n, p, support)], key=lambda c: c.n)
 
 
-def evidence_blocks(found: Evidence, limit: int, sentences: int = EVIDENCE_SENTENCES
+def evidence_blocks(found: Evidence, sentences: int = EVIDENCE_SENTENCES
                     ) -> tuple[list[Passage], list[tuple[Passage, str]]]:
     """The passages the model reads (numbered in this order) and, for each, the sentences
     of it that scored best, in document order."""
     chosen: dict[int, list[Any]] = {}
     for s in found.sentences:
-        if s.passage >= limit:
-            continue
         if len(chosen) >= sentences and s.passage not in chosen:
             break
         chosen.setdefault(s.passage, []).append(s)
@@ -255,8 +253,9 @@ class Answerer:
                 history: History | None = None) -> Iterator[AnswerEvent]:
         t0 = time.perf_counter()
         query = contextual_query(question, history)
-        found = self.evidence.find(query, self.retriever.search(query, self.candidates))
-        passages = found.passages[: self.top_k]
+        found = self.evidence.find(query, self.retriever.search(query, self.candidates),
+                                   keep=self.top_k)
+        passages = found.passages
         timings = {"retrieval_s": time.perf_counter() - t0}
         yield SourcesFound(passages)
         confidence = found.confidence
@@ -265,9 +264,12 @@ class Answerer:
             yield self._done(question, NOT_FOUND, True, [], timings, t0, "no-documents",
                              confidence=confidence)
             return
+        if th.contrary and confidence.contrary:
+            yield self._done(question, NOT_FOUND, True, [], timings, t0, "contrary",
+                             confidence=confidence)
+            return
         if (confidence.score < th.skip_model or confidence.keys_found < th.keys
-                or (th.numbers and confidence.numbers_missing)
-                or (th.contrary and confidence.contrary)):
+                or (th.numbers and confidence.numbers_missing)):
             yield self._done(question, NOT_FOUND, True, [], timings, t0, "not-relevant",
                              confidence=confidence)
             return
@@ -277,7 +279,7 @@ class Answerer:
             return
         yield from self._load_model()
 
-        used, blocks = evidence_blocks(found, self.top_k)
+        used, blocks = evidence_blocks(found)
         earlier = history[-1][0] if query != question and history else ""
         messages = evidence_messages(question, blocks, self.generator.count_tokens,
                                      self.generator.n_ctx - self.max_answer_tokens, earlier)
@@ -294,7 +296,6 @@ class Answerer:
             return
         best = found.sentences[0]
         best_n = used.index(found.passages[best.passage]) + 1
-        confidence.evidence = best.text
         att = attach_citations(draft, query, used) if draft else None
         if att is not None and att.supported:
             att = _without_trailing_chatter(att)

@@ -200,8 +200,9 @@ class EvidenceFinder:
             out[stem(word)] = math.log(1 + total / (1 + self.doc_freq(word)))
         return out
 
-    def find(self, question: str, passages: list[Passage],
+    def find(self, question: str, passages: list[Passage], keep: int | None = None,
              question_vector: np.ndarray | None = None) -> Evidence:
+        """Re-rank ``passages`` by their best sentences and keep the first ``keep``."""
         if not passages:
             return Evidence([], [], Confidence(0.0, 0.0, 0.0, 0.0, 0, False, asks_for(question),
                                                   False))
@@ -223,6 +224,7 @@ class EvidenceFinder:
             best = max((s.score for s in found), default=-1.0)
             scored.append((best + RANK_WEIGHT * (1 - rank / n), rank, found))
         scored.sort(key=lambda x: (-x[0], x[1]))
+        scored = scored[:keep] if keep else scored
         ranked = [passages[rank] for _, rank, _ in scored]
         sentences: list[Sentence] = []
         for new_rank, (_, _, found) in enumerate(scored):
@@ -249,4 +251,4 @@ class EvidenceFinder:
                          default=best.similarity)
         opposite = contrary(question, [s.text for s in sentences[:2]])
         return Confidence(best.score, similarity, best.coverage, keys_found, numbers_missing,
-                          opposite, kind, kind_found)
+                          opposite, kind, kind_found, best.text)
