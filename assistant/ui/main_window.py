@@ -116,6 +116,12 @@ class IndexingStatus(QWidget):
         self.show()
 
 
+def _default_size() -> str:
+    from assistant.model_fetch import CATALOG, DEFAULT_KEY
+
+    return f"{CATALOG[DEFAULT_KEY].size / 1e6:.0f} MB"
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "?"
@@ -168,7 +174,7 @@ class MainWindow(QMainWindow):
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
         self.banner_text.setTextFormat(Qt.TextFormat.RichText)
-        self.fetch_button = QPushButton("Download the default model (98 MB)")
+        self.fetch_button = QPushButton(f"Download the default model ({_default_size()})")
         self.fetch_button.clicked.connect(self.fetch_model)
         self.choose_model_button = QPushButton("Choose a model file…")
         self.choose_model_button.clicked.connect(self.choose_model)
@@ -307,7 +313,7 @@ class MainWindow(QMainWindow):
             self.banner_text.setText(
                 f'<span style="color:{c.text}"><b>No language model yet.</b> Answers are '
                 "written by a model that runs on this computer. Download the default one "
-                "(SmolLM2, 98 MB, checked by its sha256) or choose a GGUF file you have. "
+                f"({_default_size()}, checked by its sha256) or choose a GGUF file you have. "
                 "Search and sources work meanwhile.</span>")
             self.banner.show()
         else:

@@ -36,7 +36,7 @@ def test_drop_a_pdf_ask_about_page_3_and_open_the_cited_page(window, engine, qtb
                         lambda self, piece: (tokens.append(piece), real_append(self, piece)))
     card = ask(qtbot, window, "When was the Lindesnes lighthouse first lit?")
     assert len(tokens) >= 3 and card.draft == "".join(tokens)
-    assert card.badge_kind == "found" and card.badge.text().startswith("From ")
+    assert card.badge_kind == "found"
     on_page_3 = [c for c in card.done["citations"] if c["page"] == 3]
     assert on_page_3, card.done
     assert "1656" in card.answer_text()
