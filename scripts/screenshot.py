@@ -73,14 +73,9 @@ def shoot(out: Path, home: Path) -> int:
     from assistant.ui.main_window import MainWindow
     from assistant.ui.settings_dialog import SettingsDialog
 
-    app = make_app([sys.argv[0]])
     if "--dark" in sys.argv:  # as if the system were set to dark
-        from PySide6.QtCore import Qt
-
-        from assistant.ui import theme
-
-        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
-        theme.apply(app)
+        os.environ["ASSISTANT_THEME"] = "dark"
+    app = make_app([sys.argv[0]])
     docs = home / "Documents"
     shutil.copytree(REPO / "resources" / "sample-docs", docs)
     (docs / "scanned-invoice.pdf").write_bytes(b"%PDF-1.4\n% a damaged download\n")

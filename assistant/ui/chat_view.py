@@ -235,6 +235,7 @@ class AnswerCard(QFrame):
                              f'{html.escape(_short(done["draft"], 220))}” — no source holds '
                              "this, so it is not shown as an answer.</span>")
             self._show_note("<br>".join(hints))
+            self.copy_sources_button.hide()
         else:
             text = done.get("answer", "") or self.draft
             self.body.setHtml(markdown_html(text, chips=True))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +61,7 @@ class ConversationList(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.list.itemActivated.connect(self._picked)
         self.list.itemClicked.connect(self._picked)
         self.list.itemChanged.connect(self._edited)
@@ -94,7 +95,6 @@ class ConversationList(QWidget):
             item.setData(Qt.ItemDataRole.UserRole + 1, c.title)
             item.setToolTip(c.title)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-            item.setSizeHint(QSize(0, 44))
             self.list.addItem(item)
             if c.id == current:
                 self.list.setCurrentItem(item)

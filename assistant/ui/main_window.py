@@ -290,8 +290,15 @@ class MainWindow(QMainWindow):
         self._progress_timer.timeout.connect(self._show_progress)
         self._last_progress: tuple[IndexProgress, str] | None = None
 
+    @staticmethod
+    def _view_settings() -> QSettings:
+        """Window geometry and view state, beside config.toml (ASSISTANT_HOME moves both)."""
+        from assistant import paths
+
+        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
     def _restore_view_state(self) -> None:
-        s = QSettings()
+        s = self._view_settings()
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
@@ -300,7 +307,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
 
     def save_view_state(self) -> None:
-        s = QSettings()
+        s = self._view_settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
 
@@ -572,6 +579,12 @@ class MainWindow(QMainWindow):
 
     def open_source(self, source: dict[str, Any]) -> None:
         self.side.setCurrentWidget(self.viewer)
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total and sizes[2] < total * 0.42:  # a page needs room to be read
+            side = int(total * 0.45)
+            left = min(sizes[0], 200)
+            self.splitter.setSizes([left, total - side - left, side])
         self.viewer.open_source(source)
 
     # Finding ---------------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 The window uses Qt's Fusion style with a palette for the system's colour scheme (Qt 6.5+
 reports it), so it looks the same on every desktop and switches live with the system.
+``ASSISTANT_THEME=dark`` (or ``light``) overrides it where the desktop reports none.
 Colours used inside rich text (chips, badges, highlights) come from :func:`colors`.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +20,7 @@ RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 
 def is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    scheme = getattr(hints, "colorScheme", None)
-    if scheme is not None and scheme() == Qt.ColorScheme.Dark:
+    if _scheme_dark():
         return True
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
@@ -53,6 +53,9 @@ def apply(app: QApplication) -> None:
 
 
 def _scheme_dark() -> bool:
+    forced = os.environ.get("ASSISTANT_THEME", "").lower()  # "dark" or "light": no system
+    if forced in ("dark", "light"):
+        return forced == "dark"
     hints = QGuiApplication.styleHints()
     scheme = getattr(hints, "colorScheme", None)
     return scheme is not None and scheme() == Qt.ColorScheme.Dark
