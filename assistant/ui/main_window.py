@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.conversation_id: int | None = None
         self.worker: Any = None
+        self._running: set[Any] = set()
         self.card: AnswerCard | None = None
         self._undo: tuple[int, float] | None = None
         self._current_request: Any = None
@@ -505,7 +506,9 @@ class MainWindow(QMainWindow):
             return
         worker.signals.event.connect(lambda e, c=card: self._answer_event(c, e))
         worker.signals.failed.connect(lambda m, c=card: self._failed(c, m))
-        worker.signals.finished.connect(self._answer_finished)
+        worker.signals.finished.connect(lambda w=worker: (self._answer_over(w),
+                                                          self._running.discard(w)))
+        self._running.add(worker)  # kept alive until its thread is done with it
         self.worker = worker
         self.send_button.setText("Stop")
         self.send_button.setToolTip("Stop the answer (Esc)")
@@ -530,6 +533,7 @@ class MainWindow(QMainWindow):
                     self.conversation_id, "assistant", event.answer, data)
             if self.chat.selected is card:
                 self.sources.show_answer(card)
+            self._answer_over(self.worker)
             self.answer_finished.emit(card)
 
     def _failed(self, card: AnswerCard, message: str) -> None:
@@ -537,11 +541,15 @@ class MainWindow(QMainWindow):
         if self.conversation_id is not None:
             card.message_id = self.engine.conversations.add(
                 self.conversation_id, "assistant", "", {"error": message})
+        self._answer_over(self.worker)
         self.answer_finished.emit(card)
         if "model" in message.lower():
             self._update_first_run()
 
-    def _answer_finished(self) -> None:
+    def _answer_over(self, worker: Any) -> None:
+        """The answer is complete (or its worker ended): the next question can be asked."""
+        if worker is not self.worker or worker is None:
+            return
         self.worker = None
         self.card = None
         self.send_button.setText("Send")
