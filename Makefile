@@ -50,13 +50,29 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e ".[dev]"
 	touch $@
 
+# Qt (even offscreen, as the tests run it) needs a few system libraries that minimal
+# machines and CI images may lack; install them where we can, or say which.
+QT_LIBS := libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libglib2.0-0
+$(VENV)/.qt-ok: $(VENV)/.installed-dev
+	@if ! QT_QPA_PLATFORM=offscreen $(PY) -c "from PySide6.QtWidgets import QApplication; \
+		from PySide6 import QtPdf; QApplication([])" >/dev/null 2>&1; then \
+		echo "Qt needs system libraries: $(QT_LIBS)"; \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y -qq $(QT_LIBS) >/dev/null 2>&1 || \
+			{ apt-get update -qq && apt-get install -y -qq $(QT_LIBS); } || exit 1; \
+		else echo "install them with your package manager, then run make again"; exit 1; fi; \
+	fi
+	@touch $@
+
 install: llama $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(VENV)/.qt-ok
 
 model: install
 	$(PY) scripts/fetch_model.py
 
 run: install model
+	@if [ "$$(uname -s)" = Linux ] && ! ldconfig -p 2>/dev/null | grep -q libxcb-cursor.so.0; then \
+		echo "note: Qt's window needs libxcb-cursor0 (e.g. sudo apt install libxcb-cursor0)"; fi
 	$(VENV)/bin/assistant gui
 
 # The command-line demo: index the sample documents and answer a sample question.
