@@ -17,13 +17,12 @@ import hashlib
 import json
 import os
 import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.core.database import Database
 from assistant.core.types import Chunk, Passage
 
 SCHEMA_VERSION = 2
@@ -73,10 +72,6 @@ END;
 NEW, INDEXING, INDEXED, FAILED, UNAVAILABLE = "new", "indexing", "indexed", "failed", "unavailable"
 
 
-class CatalogClosedError(RuntimeError):
-    """A catalog used after it was shut (a bug: readers must hold their generation)."""
-
-
 def path_key(path: str) -> str:
     """Text form of a path: itself, or with undecodable bytes escaped as \\xNN."""
     try:
@@ -111,70 +106,11 @@ def chunk_id_prefix(file_id: int, content_hash: str) -> str:
     return f"{file_id}-{content_hash[:16]}-"
 
 
-class Catalog:
+class Catalog(Database):
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():  # it holds the text of every document: the owner's only
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.path = path
-        self.closed = False
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
-        self._epoch = 0
-        self._write_lock = threading.RLock()
-        with self._write_lock:
-            self.db.executescript(SCHEMA)
-            if self.get_meta("schema_version") is None:
-                self.set_meta("schema_version", str(SCHEMA_VERSION))
-
-    # Connections: one per thread, WAL so readers never block the writer. Every connection
-    # is also kept in a list, so close() closes the other threads' connections too.
-    @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.epoch != self._epoch:
-            if self.closed:
-                raise CatalogClosedError(f"the catalog {self.path} is closed")
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-            self._local.epoch = self._epoch
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
-
-    def close(self) -> None:
-        """Close every thread's connection. A later use opens new ones (an explicit
-        :meth:`shut` makes later use an error instead)."""
-        with self._connections_lock:
-            connections, self._connections = self._connections, []
-            self._epoch += 1
-        for conn in connections:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                pass
-
-    def shut(self) -> None:
-        self.closed = True
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        super().__init__(path, SCHEMA)
+        if self.get_meta("schema_version") is None:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     # Meta ------------------------------------------------------------------------
 

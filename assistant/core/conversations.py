@@ -9,15 +9,12 @@ offers Undo), and search looks in titles and in every message.
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from assistant.core.database import Database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -65,46 +62,15 @@ def title_from(question: str) -> str:
     return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
 
 
-class Conversations:
+class Conversations(Database):
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.path = path
-        self._local = threading.local()
-        self._lock = threading.RLock()
-        with self._lock:
-            self.db.executescript(SCHEMA)
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        super().__init__(path, SCHEMA)
 
     # Conversations ---------------------------------------------------------------
 
     def create(self, title: str = "New chat") -> int:
         now = time.time()
-        with self._write() as db:
+        with self.transaction() as db:
             cur = db.execute("INSERT INTO conversations(title, created_at, updated_at) "
                              "VALUES (?, ?, ?)", (title, now, now))
             return int(cur.lastrowid or 0)
@@ -136,24 +102,24 @@ class Conversations:
 
     def rename(self, conversation_id: int, title: str) -> None:
         title = " ".join(title.split()) or "Untitled"
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE conversations SET title = ? WHERE id = ?",
                        (title, conversation_id))
 
     def delete(self, conversation_id: int) -> None:
         """Hide it (restore() undoes this until purge())."""
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE conversations SET deleted_at = ? WHERE id = ?",
                        (time.time(), conversation_id))
 
     def restore(self, conversation_id: int) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE conversations SET deleted_at = NULL WHERE id = ?",
                        (conversation_id,))
 
     def purge(self, older_than_s: float = 0.0) -> int:
         """Remove for good the conversations deleted more than ``older_than_s`` ago."""
-        with self._write() as db:
+        with self.transaction() as db:
             cur = db.execute("DELETE FROM conversations WHERE deleted_at IS NOT NULL AND "
                              "deleted_at <= ?", (time.time() - older_than_s,))
             return cur.rowcount
@@ -169,7 +135,7 @@ class Conversations:
     def add(self, conversation_id: int, role: str, text: str,
             data: dict[str, Any] | None = None) -> int:
         now = time.time()
-        with self._write() as db:
+        with self.transaction() as db:
             cur = db.execute("INSERT INTO messages(conversation_id, role, text, data, created_at)"
                              " VALUES (?, ?, ?, ?, ?)",
                              (conversation_id, role, text, json.dumps(data or {}), now))
@@ -178,13 +144,13 @@ class Conversations:
             return int(cur.lastrowid or 0)
 
     def update(self, message_id: int, text: str, data: dict[str, Any] | None = None) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE messages SET text = ?, data = ? WHERE id = ?",
                        (text, json.dumps(data or {}), message_id))
 
     def delete_from(self, message_id: int) -> None:
         """Drop a message and everything after it in its conversation (regenerate)."""
-        with self._write() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT conversation_id FROM messages WHERE id = ?",
                              (message_id,)).fetchone()
             if row:
@@ -202,12 +168,6 @@ class Conversations:
                 pairs.append((question, m.text))
                 question = None
         return pairs[-turns:]
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
 
 
 def _snippet(text: str, needle: str, width: int = 70) -> str:

@@ -26,12 +26,24 @@ def latin1(text: str) -> str:
 def corpus(folder: Path) -> list[str]:
     """Sample documents, plus the evaluation articles when they are there; returns
     questions to find passages with."""
-    from tests.helpers import make_pdf
+    from tests.helpers import FACT_PAGES, make_pdf
 
     shutil.copytree(REPO / "resources" / "sample-docs", folder)
     queries = ["How long does hot composting take?", "What makes a heap smell of ammonia?",
                "How often should a sourdough starter be fed?", "How do you fix a bike chain?",
                "How much light do house plants need?", "What are greens and browns?"]
+    # Enough distinct passages without the evaluation data too (CI may not have it).
+    make_pdf(folder / "lighthouse-survey.pdf", FACT_PAGES)
+    queries += ["Which lighthouses were surveyed in Norway?", "How many lighthouses did the "
+                "team visit?", "When was Lindesnes first lit?", "Who funded the survey?",
+                "What does the final report recommend?"]
+    birds = ["heron", "kingfisher", "osprey", "curlew", "lapwing", "bittern", "avocet",
+             "dunlin", "redshank", "oystercatcher", "shelduck", "wigeon"]
+    (folder / "birds.md").write_text("# Estuary birds\n\n" + "".join(
+        f"## The {b}\n\nThe {b} was counted {10 + i} times on the north shore in "
+        f"{1990 + i}. It feeds on the mudflats at low tide and roosts in the reed beds.\n\n"
+        for i, b in enumerate(birds)))
+    queries += [f"How many times was the {b} counted?" for b in birds]
     if EVAL.is_file():
         data = json.loads(EVAL.read_text(encoding="utf-8"))
         for n, article in enumerate(data["data"]):
