@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help="files or folders to add")
 
+    sub.add_parser("popup", help="open the quick-ask popup of the running app (or start it "
+                                 "with it); bind it to a key in your desktop's settings")
+
     p = sub.add_parser("index", help="index files and folders")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
@@ -83,26 +86,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands the running app serves when it runs (one writer, one copy of the models).
+SERVED = {"ask", "search", "index", "status", "forget"}
+
+
 def main(argv: list[str] | None = None) -> int:
     from assistant.core.parsing import serve_if_child
 
-    if serve_if_child(sys.argv[1:] if argv is None else argv):  # a frozen app's parser child
+    raw = sys.argv[1:] if argv is None else list(argv)
+    if serve_if_child(raw):  # a frozen app's parser child
         return EXIT_OK
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(raw)
     # Everything the assistant writes (index, catalog, config) holds the user's documents or
     # names their folders: readable by the user only.
     os.umask(0o077)
     debug = args.debug or os.environ.get("ASSISTANT_DEBUG") == "1"
-    if args.command in (None, "gui"):
+    if args.command in (None, "gui", "popup"):
         from assistant.ui.app import main as gui_main
 
-        return gui_main([sys.argv[0]], paths=[p.resolve() for p in getattr(args, "paths", [])])
-    services = None
-    try:
-        from assistant.services import Services
+        return gui_main([sys.argv[0]], paths=[p.resolve() for p in getattr(args, "paths", [])],
+                        popup=args.command == "popup")
+    if args.command in SERVED:
+        try:
+            settings = _settings()
+        except AssistantError as exc:
+            print(f"assistant: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        from assistant.ipc import run_in_app
 
-        services = Services(_settings())
+        code = run_in_app(settings.data_path, raw)
+        if code is not None:
+            return code
+    return _run(args, debug)
+
+
+def _run(args: argparse.Namespace, debug: bool, services: Any = None) -> int:
+    """Run a parsed command: on its own Services, or on the running app's (``services``)."""
+    owned = services is None
+    try:
+        if owned:
+            from assistant.services import Services
+
+            services = Services(_settings())
         handler = globals()[f"cmd_{args.command}"]
         return int(handler(services, args) or EXIT_OK)
     except KeyboardInterrupt:
@@ -127,8 +153,64 @@ def main(argv: list[str] | None = None) -> int:
               "(run with --debug for details)", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        if services is not None:
+        if owned and services is not None:
             services.close()
+
+
+class _ThreadOutput:
+    """The app's sys.stdout/sys.stderr: what a thread serving a terminal command writes goes
+    to that terminal; everything else to the real stream."""
+
+    def __init__(self, real: TextIO, name: str):
+        self.real = real
+        self.name = name
+        self.routes: dict[int, Any] = {}
+
+    def write(self, text: str) -> int:
+        route = self.routes.get(threading.get_ident())
+        if route is None:
+            return self.real.write(text)
+        route(self.name, text)
+        return len(text)
+
+    def flush(self) -> None:
+        if threading.get_ident() not in self.routes:
+            self.real.flush()
+
+    def isatty(self) -> bool:
+        return threading.get_ident() not in self.routes and self.real.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def serve(services: Any, argv: list[str], write: Any) -> int:
+    """Run a terminal command inside the running app (on this thread), its output sent
+    with ``write(stream, text)``: the same output as the command on its own."""
+    global _outputs
+    if _outputs is None:
+        _outputs = (_ThreadOutput(sys.stdout, "out"), _ThreadOutput(sys.stderr, "err"))
+        sys.stdout, sys.stderr = _outputs
+    ident = threading.get_ident()
+    for stream in _outputs:
+        stream.routes[ident] = write
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # usage errors, --help
+            return int(exc.code or 0)
+        if args.command not in SERVED:
+            print(f"assistant: error: `{args.command}` can't run while the app runs; use the "
+                  "window, or quit the app first", file=sys.stderr)
+            return EXIT_ERROR
+        debug = args.debug or os.environ.get("ASSISTANT_DEBUG") == "1"
+        return _run(args, debug, services)
+    finally:
+        for stream in _outputs:
+            stream.routes.pop(ident, None)
+
+
+_outputs: tuple[_ThreadOutput, _ThreadOutput] | None = None
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -205,7 +287,9 @@ class _CtrlC:
         self.pressed = threading.Event()
 
     def __enter__(self) -> _CtrlC:
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():  # not when served by the app
+            self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
@@ -215,18 +299,36 @@ class _CtrlC:
         threading.Thread(target=self.writer.stop, daemon=True).start()
 
     def __exit__(self, *exc: Any) -> None:
-        signal.signal(signal.SIGINT, self._previous)
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _start_writer(services: Any, listener: Any = None, **kwargs: Any) -> Any:
-    """Start the writer lane; a repair of an interrupted run is reported on stderr."""
+    """Start the writer lane (a repair of an interrupted run is reported on stderr), or, in
+    the running app, borrow its lane (stopping it is then the app's business)."""
     from assistant.core.indexer import RepairReport
 
+    running = getattr(services, "running_writer", None)
+    if running is not None:
+        return _Borrowed(running)
     writer = services.writer(**kwargs)
     writer.subscribe(lambda e: _report_repair(e) if isinstance(e, RepairReport) else None)
     if listener is not None:
         writer.subscribe(listener)
     return writer.start()
+
+
+class _Borrowed:
+    """The app's writer lane, lent to a terminal command: it is not stopped afterwards."""
+
+    def __init__(self, writer: Any):
+        self._writer = writer
+
+    def stop(self, timeout: float = 0.0) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
 
 
 def _report_repair(report: Any) -> None:
@@ -458,8 +560,17 @@ def _answer_json(services: Any, question: str,
 
 
 def cmd_ask(services: Any, args: argparse.Namespace) -> int:
-    if args.k:
-        services.answerer.top_k = args.k
+    if not args.k:
+        return _ask(services, args)
+    answerer = services.answerer
+    before, answerer.top_k = answerer.top_k, args.k
+    try:  # -k is for this command only (also when the running app serves it)
+        return _ask(services, args)
+    finally:
+        answerer.top_k = before
+
+
+def _ask(services: Any, args: argparse.Namespace) -> int:
     if args.batch:
         if args.question:
             raise AssistantError("give either a question or --batch, not both")

@@ -71,6 +71,7 @@ class Services:
         self.data_dir = private_dir(self.settings.data_path)
         self.writer_lock = WriterLock(self.data_dir)
         self.repair_report: RepairReport | None = None
+        self.running_writer: IndexWriter | None = None  # the app's lane, when an app runs
         s = self.settings
         self.generations = Generations(
             self.data_dir,

@@ -29,17 +29,30 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def start(paths: list[Path] | None = None, settings: Any = None) -> tuple[Any, Any]:
-    """The engine and the shown window (the caller runs the event loop)."""
+def start(paths: list[Path] | None = None, settings: Any = None,
+          popup: bool = False) -> tuple[Any, Any]:
+    """The engine and the shown window (the caller runs the event loop). The app listens on
+    its data directory's socket: a second launch and terminal commands come to it."""
+    from assistant import cli
     from assistant.ui.engine import AppEngine
+    from assistant.ui.instance import InstanceServer
     from assistant.ui.main_window import MainWindow
 
     engine = AppEngine(settings)
     window = MainWindow(engine)
+    server = InstanceServer(engine.services.data_dir,
+                            lambda argv, write: cli.serve(engine.services, argv, write), window)
+    if not server.listen():
+        engine.error.emit("Another window of the assistant answers on this data folder.")
+    server.show_requested.connect(lambda p: window.bring_up([Path(x) for x in p]))
+    server.popup_requested.connect(window.show_quick_ask)
+    window.instance = server
     window.show()
     QTimer.singleShot(0, engine.preload)
     if paths:
         QTimer.singleShot(0, lambda: window.add_paths(list(paths)))
+    if popup:
+        QTimer.singleShot(0, window.show_quick_ask)
     return engine, window
 
 
@@ -54,15 +67,26 @@ def no_display_reason() -> str:
             "`assistant index PATH`, `assistant ask \"...\"`")
 
 
-def main(argv: list[str] | None = None, paths: list[Path] | None = None) -> int:
+def main(argv: list[str] | None = None, paths: list[Path] | None = None,
+         popup: bool = False) -> int:
     os.umask(0o077)
     reason = no_display_reason()
     if reason:
         print(f"assistant: cannot open the window: {reason}", file=sys.stderr)
         return 1
+    try:  # the app already runs on this data folder: hand over and bring it up
+        from assistant import ipc
+        from assistant.config import load_settings
+
+        message = {"cmd": "popup"} if popup else {"cmd": "show",
+                                                  "paths": [str(p) for p in paths or []]}
+        if ipc.hand_over(load_settings().data_path, message):
+            return 0
+    except (OSError, ValueError):
+        pass
     app = make_app(argv)
     try:
-        engine, window = start(paths)
+        engine, window = start(paths, popup=popup)
     except Exception as exc:  # noqa: BLE001 - a broken config, an unreadable data dir
         QMessageBox.critical(None, "Assistant can't start", str(exc))
         return 1
@@ -70,6 +94,7 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None) -> int:
         return int(app.exec())
     finally:
         window.save_view_state()
+        window.instance.close()
         engine.close()
 
 

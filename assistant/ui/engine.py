@@ -77,6 +77,7 @@ class AppEngine(QObject):
             self.error.emit(f"Indexing is off: {exc}")
             return
         self.writer = writer
+        self.services.running_writer = writer  # terminal commands served by the app use it
 
     def preload(self) -> None:
         """Load the embedder, then the language model, on a background thread."""

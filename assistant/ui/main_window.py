@@ -148,9 +148,13 @@ class MainWindow(QMainWindow):
         self._undo: tuple[int, float] | None = None
         self._current_request: Any = None
         self.library: LibraryView | None = None
+        self.quick: Any = None
+        self.instance: Any = None
+        self._quitting = False
         self._build()
         self._actions()
         self._connect_engine()
+        self._build_tray()
         self._restore_view_state()
         self.refresh_conversations()
         self._update_first_run()
@@ -266,7 +270,7 @@ class MainWindow(QMainWindow):
         action("Add folder…", None, self.add_folder, file)
         action("Add files…", None, self.add_files, file)
         file.addSeparator()
-        self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.close, file)
+        self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.quit_app, file)
         edit = bar.addMenu("&Edit")
         action("Ask a question", "Ctrl+K", self.focus_question, edit)
         action("Find in conversation", QKeySequence.StandardKey.Find, self.show_find, edit)
@@ -297,6 +301,61 @@ class MainWindow(QMainWindow):
         from assistant import paths
 
         return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    # Tray and quick questions ---------------------------------------------------------
+
+    def _build_tray(self) -> None:
+        from assistant.ui import tray
+
+        self.tray = tray.Tray(self) if tray.available() else None
+        if self.tray is None:
+            return
+        self.tray.ask_requested.connect(self.show_quick_ask)
+        self.tray.open_requested.connect(lambda: self.bring_up([]))
+        self.tray.pause_toggled.connect(self.set_paused)
+        self.tray.quit_requested.connect(self.quit_app)
+        self.tray.show()
+
+    def show_quick_ask(self) -> Any:
+        """The quick-ask popup, near the cursor (same engine, same models)."""
+        if self.quick is None:
+            from assistant.ui.quick_ask import QuickAsk
+
+            self.quick = QuickAsk(self.engine)
+            self.quick.open_source.connect(lambda s: (self.bring_up([]), self.open_source(s)))
+            self.quick.continue_requested.connect(self.continue_exchange)
+        self.quick.popup()
+        return self.quick
+
+    def continue_exchange(self, card: AnswerCard) -> None:
+        """A quick question carried into a conversation of the main window."""
+        from assistant.core.conversations import title_from
+
+        store = self.engine.conversations
+        conversation = store.create(title_from(card.question))
+        store.add(conversation, "user", card.question)
+        if card.done is not None:
+            store.add(conversation, "assistant", str(card.done.get("answer", "")),
+                      {"done": card.done, "passages": card.passages, "draft": card.draft})
+        self.refresh_conversations()
+        self.bring_up([])
+        self.open_conversation(conversation)
+        self.focus_question()
+
+    def bring_up(self, paths: list[Path]) -> None:
+        """Show the window in front (a second launch, the tray); add the paths it got."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if paths:
+            self.add_paths(paths)
+
+    def quit_app(self) -> None:
+        """Quit for real (tray menu, Ctrl+Q): the app closes the engine within seconds."""
+        self._quitting = True
+        if self.quick is not None:
+            self.quick.dismiss()
+        self.close()
 
     def _restore_view_state(self) -> None:
         s = self._view_settings()
@@ -656,6 +715,8 @@ class MainWindow(QMainWindow):
         if writer is None:
             return
         writer.pause() if paused else writer.resume()
+        if self.tray is not None:
+            self.tray.set_paused(paused)
         self.indexing.pause.blockSignals(True)
         self.indexing.pause.setChecked(paused)
         self.indexing.pause.setText("Resume" if paused else "Pause")
@@ -690,7 +751,14 @@ class MainWindow(QMainWindow):
             self._failures = getattr(self, "_failures", 0) + 1
         elif isinstance(event, IndexSummary | BatchDone | RequestDone):
             self._run_finished(event)
+            self._notify_run(event)
         elif isinstance(event, WriterState):
+            if self.tray is not None:
+                state = {"indexing": "indexing", "paused": "paused",
+                         "failed": "error"}.get(event.state, "idle")
+                self.tray.set_state(state, {"indexing": "Indexing…", "paused": "Indexing "
+                                            "paused", "failed": "Indexing stopped: "
+                                            + event.detail}.get(event.state, "Up to date"))
             if event.state in ("idle", "stopped"):
                 self.indexing.hide()
                 self._last_progress = None
@@ -706,6 +774,26 @@ class MainWindow(QMainWindow):
     def _show_progress(self) -> None:
         if self._last_progress is not None:
             self.indexing.show_progress(*self._last_progress)
+            if self.tray is not None:
+                p, _ = self._last_progress
+                left = p.files_total - p.files_done
+                eta = f", about {_duration(p.eta_s)} left" if p.eta_s else ""
+                self.tray.set_state("indexing", f"Indexing: {left} files left{eta}")
+
+    def _notify_run(self, event: Any) -> None:
+        """One tray notification per indexing run the user started (a drop, `assistant
+        index`) and for any run with failures; never one per file."""
+        if self.tray is None or self.isActiveWindow():
+            return
+        if isinstance(event, RequestDone) and event.kind in ("index", "retry") and \
+                event.summary is not None:
+            s = event.summary
+            text = (f"{s.added} added, {s.updated} updated"
+                    + (f", {s.failed} could not be read" if s.failed else ""))
+            self.tray.notify("Indexing finished", text, error=bool(s.failed))
+        elif isinstance(event, BatchDone) and event.summary.failed:
+            self.tray.notify("Some files could not be read",
+                             f"{event.summary.failed} file(s): see the Library", error=True)
 
     def _run_finished(self, event: Any) -> None:
         summary = event.summary if isinstance(event, BatchDone | RequestDone) else event
@@ -775,7 +863,10 @@ class MainWindow(QMainWindow):
             self.model_label.setText(f"Model not loaded: {state.reason}")
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.engine.settings, parent=self)
+        from assistant.ui import tray
+
+        dialog = SettingsDialog(self.engine.settings, parent=self,
+                                tray_note="" if tray.available() else tray.why_unavailable())
         if dialog.exec() and dialog.changes:
             for (section, key), value in dialog.changes.items():
                 self.engine.save_setting(section, key, value)
@@ -790,10 +881,25 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt
         self.save_view_state()
+        if self.tray is not None and not self._quitting:
+            # Closing keeps the app in the tray (said once); Quit in the tray menu quits.
+            event.ignore()
+            self.hide()
+            settings = self._view_settings()
+            if not settings.value("tray/hinted", False, type=bool):
+                self.tray.notify("Assistant is still running",
+                                 "It keeps your folders indexed. Ask from the tray icon, or "
+                                 "choose Quit there to stop it.")
+                settings.setValue("tray/hinted", True)
+            return
         if self.worker is not None:
             self.worker.cancel()
         if self.library is not None:
             self.library.close()
+        if self.quick is not None:
+            self.quick.dismiss()
+        if self.tray is not None:
+            self.tray.hide()
         event.accept()
         app = QApplication.instance()
         if app is not None and getattr(self, "quit_on_close", True):

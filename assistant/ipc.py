@@ -1,0 +1,123 @@
+"""The per-user local socket of the running app: a second launch hands it its paths, and
+`assistant ask/search/index/status/forget` in a terminal are served by it (one writer, one
+copy of the models), with the same output as when they run on their own.
+
+The app listens (assistant/ui/instance.py, QLocalServer on a full path); this side is the
+client, plain ``socket`` on POSIX so terminal commands stay quick and Qt-free. One socket per
+data directory: two apps on two data directories don't meet.
+
+Protocol: one JSON object per line each way. Client → app: ``{"cmd": "show", "paths": [...]}``,
+``{"cmd": "popup"}`` or ``{"cmd": "run", "argv": [...], "tty": bool}``. App → client:
+``{"out": text}``, ``{"err": text}``, then ``{"exit": code}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CONNECT_TIMEOUT_S = 0.5
+
+
+def socket_path(data_dir: Path) -> str:
+    """Where the app of ``data_dir`` listens (a file path on POSIX, a pipe name on Windows)."""
+    key = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    if sys.platform.startswith("win"):
+        return f"assistant-{key}"
+    base = os.environ.get("XDG_RUNTIME_DIR") or os.path.join(
+        tempfile.gettempdir(), f"assistant-{os.getuid()}")
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    return os.path.join(base, f"assistant-{key}.sock")
+
+
+class AppConnection:
+    """A connection to the running app; ``None`` from :func:`connect` when none runs."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self._buffer = b""
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def messages(self) -> Iterator[dict[str, Any]]:
+        while True:
+            while b"\n" not in self._buffer:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return
+                self._buffer += chunk
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            if line.strip():
+                yield json.loads(line)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def connect(data_dir: Path) -> AppConnection | None:
+    """The running app of ``data_dir``, or None (nobody listens, or a socket left by a killed
+    app: the app that starts next removes it)."""
+    if sys.platform.startswith("win"):  # named pipes: through Qt, which the app has anyway
+        return None
+    path = socket_path(data_dir)
+    if not os.path.exists(path):
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(CONNECT_TIMEOUT_S)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        return None
+    sock.settimeout(None)
+    return AppConnection(sock)
+
+
+def run_in_app(data_dir: Path, argv: list[str]) -> int | None:
+    """Run a command in the running app, writing its output here; None when no app runs."""
+    conn = connect(data_dir)
+    if conn is None:
+        return None
+    try:
+        conn.send({"cmd": "run", "argv": argv, "tty": sys.stdout.isatty()})
+        for message in conn.messages():
+            if "out" in message:
+                sys.stdout.write(message["out"])
+                sys.stdout.flush()
+            elif "err" in message:
+                sys.stderr.write(message["err"])
+                sys.stderr.flush()
+            elif "exit" in message:
+                return int(message["exit"])
+        print("assistant: error: the running app closed the connection", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # the app stops the command when the connection drops
+        return 130
+    finally:
+        conn.close()
+
+
+def hand_over(data_dir: Path, message: dict[str, Any]) -> bool:
+    """Give the running app a message (show, open paths, popup); False when none runs."""
+    conn = connect(data_dir)
+    if conn is None:
+        return False
+    try:
+        conn.send(message)
+        for reply in conn.messages():
+            if "exit" in reply:
+                return True
+        return True
+    finally:
+        conn.close()

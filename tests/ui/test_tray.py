@@ -1,0 +1,165 @@
+"""The tray, the quick-ask popup, and one running instance per data folder: a second launch
+hands over to the running app, terminal commands are served by it, and a socket left by a
+killed app does not get in the way."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from tests.ui.conftest import wait_indexed
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def tray_window(engine, qtbot, monkeypatch: pytest.MonkeyPatch):
+    """The window as on a desktop with a tray (offscreen has none; the menu is the same)."""
+    from assistant.ui import tray
+    from assistant.ui.main_window import MainWindow
+
+    monkeypatch.setattr(tray, "available", lambda: True)
+    w = MainWindow(engine)
+    quits: list[bool] = []
+    monkeypatch.setattr("PySide6.QtWidgets.QApplication.quit", lambda *a: quits.append(True))
+    w.quits = quits
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_tray_menu_pause_ask_and_quit(tray_window, engine, qtbot) -> None:
+    w = tray_window
+    assert w.tray is not None
+    w.tray.pause_action.trigger()
+    assert engine.writer.paused and w.tray.pause_action.text() == "Resume indexing"
+    w.tray.pause_action.trigger()
+    assert not engine.writer.paused
+    w.close()  # closing keeps the app in the tray
+    assert not w.isVisible() and w.quits == []
+    w.tray.ask_action.trigger()
+    assert w.quick is not None and w.quick.isVisible()
+    w.tray.open_action.trigger()
+    assert w.isVisible()
+    w.tray.quit_action.trigger()  # Quit really quits
+    assert w.quits == [True] and not w.quick.isVisible()
+
+
+def test_without_a_tray_closing_quits_and_settings_say_why(window, monkeypatch) -> None:
+    from assistant.ui import tray
+
+    assert not tray.available() and window.tray is None  # offscreen: no tray host
+    quits: list[bool] = []
+    monkeypatch.setattr("PySide6.QtWidgets.QApplication.quit", lambda *a: quits.append(True))
+    window.quit_on_close = True
+    window.close()
+    assert quits == [True]
+    assert "AppIndicator" in tray.why_unavailable()
+
+
+def test_quick_ask_streams_opens_a_source_and_continues_in_the_window(
+        window, engine, qtbot, tmp_path: Path) -> None:
+    (tmp_path / "kites.md").write_text("# Kites\n\nThe red kite nests in tall oak trees "
+                                       "near the river.\n")
+    window.add_paths([tmp_path / "kites.md"])
+    wait_indexed(qtbot, engine, 1)
+    t0 = time.perf_counter()
+    quick = window.show_quick_ask()
+    assert quick.isVisible() and time.perf_counter() - t0 < 0.15
+    quick.question.setText("Where does the red kite nest?")
+    with qtbot.waitSignal(quick.answer_finished, timeout=120_000) as blocker:
+        QTest.keyClick(quick.question, Qt.Key.Key_Return)
+    card = blocker.args[0]
+    assert card.done is not None and not card.done["abstained"]
+    assert "kites.md" in quick.sources.text()
+    quick._open("0")  # a compact source opens the main window's viewer
+    qtbot.waitUntil(lambda: window.viewer.source is not None, timeout=10_000)
+    assert window.viewer.source["path"].endswith("kites.md")
+    quick.continue_button.click()
+    assert not quick.isVisible()
+    messages = engine.conversations.messages(window.conversation_id)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    assert window.chat.answers()[0].done is not None
+    quick2 = window.show_quick_ask()
+    QTest.keyClick(quick2, Qt.Key.Key_Escape)
+    assert not quick2.isVisible()
+
+
+def _app(home: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "ASSISTANT_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.Popen([sys.executable, "-m", "assistant", "gui", *args], cwd=REPO,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _cli(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ASSISTANT_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _wait_for_socket(home: Path, timeout: float = 60) -> None:
+    from assistant import ipc
+
+    data = home / "data"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = ipc.connect(data)
+        if conn is not None:
+            conn.close()
+            return
+        time.sleep(0.2)
+    raise AssertionError("the app did not start listening")
+
+
+def test_second_launch_hands_over_and_terminal_commands_are_served(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    note = tmp_path / "herons.md"
+    note.write_text("# Herons\n\nThe grey heron nests in colonies called heronries.\n")
+    app = _app(home)
+    try:
+        _wait_for_socket(home)
+        t0 = time.monotonic()
+        second = _cli(home, "gui", str(note), timeout=60)
+        handed = time.monotonic() - t0
+        assert second.returncode == 0, second.stderr
+        assert handed < 5  # hand-over itself (the client's Python start-up included)
+        deadline = time.monotonic() + 120
+        while True:  # served by the running app: no second writer, same output
+            status = _cli(home, "status", "--json")
+            assert status.returncode == 0, status.stderr
+            if json.loads(status.stdout)["files"] == 1:
+                break
+            assert time.monotonic() < deadline, status.stdout
+            time.sleep(1)
+        search = _cli(home, "search", "--json", "-k", "1", "Where do herons nest?")
+        assert search.returncode == 0 and "heronries" in search.stdout
+        busy = _cli(home, "watch", str(tmp_path))  # a second writer is refused, clearly
+        assert busy.returncode != 0 and "already indexing" in busy.stderr
+    finally:
+        app.send_signal(signal.SIGKILL)  # killed: leaves its socket file behind
+        app.wait(30)
+    # A terminal command after the kill runs on its own; a new app replaces the stale socket.
+    alone = _cli(home, "status", "--json")
+    assert alone.returncode == 0 and json.loads(alone.stdout)["files"] == 1
+    app = _app(home)
+    try:
+        _wait_for_socket(home)
+        assert _cli(home, "status", "--json").returncode == 0
+    finally:
+        app.send_signal(signal.SIGTERM)
+        try:
+            app.wait(15)
+        except subprocess.TimeoutExpired:
+            app.kill()
