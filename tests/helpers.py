@@ -48,3 +48,9 @@ FACT_PAGES = [
     "Funding came from the Coastal Heritage Foundation, which contributed 3.2 million kroner.",
     "The final report recommends automating the remaining staffed stations by 2030.",
 ]
+
+
+def consistent(services) -> bool:  # noqa: ANN001
+    """Catalog, full-text index and vector store hold exactly the same chunks."""
+    ids = services.catalog.chunk_ids()
+    return services.store.ids() == ids and services.catalog.fts_count() == len(ids)

@@ -145,6 +145,36 @@ def test_model_loads_once_and_reports_its_state(model_path: Path, tmp_path: Path
     assert seen[-1].state == "failed" and "broken.gguf" in seen[-1].reason
 
 
+def test_loading_a_model_leaves_other_threads_output_alone(model_path: Path) -> None:
+    """The app serves terminal commands while the model loads: their prints (sys.stdout,
+    sys.stderr, descriptors 1 and 2) must not be pointed at /dev/null meanwhile."""
+    import os
+    import sys
+
+    def streams() -> tuple:
+        return (sys.stdout, sys.stderr, os.fstat(1).st_ino, os.fstat(2).st_ino)
+
+    before = streams()
+    seen: set[tuple] = set()
+    loaded = threading.Event()
+
+    def watch() -> None:
+        while not loaded.is_set():
+            seen.add(streams())
+            time.sleep(0.0005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    generator = LocalGenerator(model_path, n_ctx=1024)
+    try:
+        generator.load()
+    finally:
+        loaded.set()
+        watcher.join()
+        generator.close()
+    assert seen == {before}
+
+
 def test_answer_waits_for_the_model_and_says_so(services, tmp_path: Path, model_path: Path,
                                                  ) -> None:
     (tmp_path / "n.md").write_text("# Kites\n\nThe red kite nests in tall oak trees.\n")

@@ -13,7 +13,7 @@ import pytest
 from assistant.core.catalog import UNAVAILABLE
 from assistant.core.parsing import ParserProcess
 from assistant.core.types import FileFailed, IndexSummary
-from tests.helpers import FACT_PAGES, make_pdf
+from tests.helpers import FACT_PAGES, consistent, make_pdf
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +25,6 @@ def run(indexer, *paths, **kw) -> tuple[IndexSummary, dict[str, str]]:
     assert isinstance(summary, IndexSummary)
     return summary, failures
 
-
-def consistent(services) -> bool:
-    ids = services.catalog.chunk_ids()
-    return services.store.ids() == ids and services.catalog.fts_count() == len(ids)
 
 
 @pytest.fixture

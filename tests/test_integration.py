@@ -10,7 +10,7 @@ import pytest
 
 from assistant.core import loaders
 from assistant.core.types import AnswerDone, FileFailed, IndexSummary, TokenStreamed
-from tests.helpers import FACT_PAGES, make_pdf
+from tests.helpers import FACT_PAGES, consistent, make_pdf
 
 pytestmark = pytest.mark.integration
 
@@ -23,10 +23,7 @@ def index(services, *paths) -> IndexSummary:
 
 
 def assert_consistent(services) -> None:
-    """Catalog, FTS and vector store hold exactly the same chunks."""
-    ids = services.catalog.chunk_ids()
-    assert services.store.ids() == ids
-    assert services.catalog.fts_count() == len(ids)
+    assert consistent(services)
 
 
 def ask(services, question: str) -> tuple[AnswerDone, int]:

@@ -22,6 +22,7 @@ from assistant.core.types import (
 )
 from assistant.core.watcher import BatchDone
 from assistant.services import Services
+from tests.helpers import consistent
 
 pytestmark = pytest.mark.integration
 
@@ -54,10 +55,6 @@ def corpus(folder: Path, n: int, words: int = 60) -> Path:
             f"Note {i} sentence {j} about the harbour and topic {i}." for j in range(words)))
     return folder
 
-
-def consistent(services) -> bool:  # noqa: ANN001
-    ids = services.catalog.chunk_ids()
-    return services.store.ids() == ids and services.catalog.fts_count() == len(ids)
 
 
 def test_index_request_from_another_thread_streams_progress(services, tmp_path: Path) -> None:

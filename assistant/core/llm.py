@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +49,56 @@ def gpu_offload_supported() -> bool:
     import llama_cpp
 
     return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+_log_callback: Any = None
+
+
+class _NoStreamSwap:
+    def __init__(self, disable: bool = True):
+        pass
+
+    def __enter__(self) -> _NoStreamSwap:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _keep_process_streams(llama_cpp: Any) -> None:
+    """Stop llama-cpp-python's ``verbose=False`` from silencing the whole process.
+
+    Around a model load it points ``sys.stdout``/``sys.stderr`` and file descriptors 1 and 2
+    at /dev/null: process-wide, while other threads print. In the app, a terminal command
+    served during a model load lost its output that way (``status --json`` printed nothing,
+    exit 0). llama.cpp's own messages go through a log callback instead (errors only, unless
+    ASSISTANT_DEBUG=1), so the swap is replaced by a no-op."""
+    import importlib
+
+    global _log_callback
+    if _log_callback is None:
+        debug = os.environ.get("ASSISTANT_DEBUG") == "1"
+
+        last = [0]
+
+        @llama_cpp.llama_log_callback
+        def log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+            # ggml's levels: 1 debug, 2 info, 3 warn, 4 error, 5 continues the last one
+            if level != 5:
+                last[0] = level
+            if debug or last[0] >= 4:
+                sys.stderr.write(text.decode("utf-8", "replace"))
+
+        _log_callback = log  # kept: llama.cpp holds a pointer to it
+        llama_cpp.llama_log_set(log, ctypes.c_void_p(0))
+
+    for name in ("llama_cpp.llama", "llama_cpp._internals", "llama_cpp.llama_chat_format"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "suppress_stdout_stderr"):
+            module.suppress_stdout_stderr = _NoStreamSwap
 
 
 class LocalGenerator:
@@ -103,6 +154,7 @@ class LocalGenerator:
                 return
             import llama_cpp
 
+            _keep_process_streams(llama_cpp)
             t0 = time.perf_counter()
             self._report(LOADING)
             gpu = gpu_offload_supported()

@@ -5,6 +5,7 @@ before they are ready waits for them."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,19 @@ def start(paths: list[Path] | None = None, settings: Any = None,
     return engine, window
 
 
+def quit_on_signals(window: Any) -> QTimer:
+    """SIGTERM (logout, `kill`) and Ctrl+C in the launching terminal quit like the Quit menu:
+    the writer stops its batch, a running answer stops, the stores close. Python runs signal
+    handlers only between bytecodes, so a timer gives it a turn while Qt waits for events."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: QTimer.singleShot(0, window.quit_app))
+    timer = QTimer(window)
+    timer.setInterval(200)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    return timer
+
+
 def no_display_reason() -> str:
     """Why no window can open here ("" when one can): Qt would abort instead."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
@@ -90,6 +104,7 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None,
     except Exception as exc:  # noqa: BLE001 - a broken config, an unreadable data dir
         QMessageBox.critical(None, "Assistant can't start", str(exc))
         return 1
+    quit_on_signals(window)
     try:
         return int(app.exec())
     finally:
