@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", help="open the desktop window (also: no command at all)")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                    help="files or folders to add")
+    p.add_argument("--hidden", action="store_true",
+                   help="start in the system tray without showing the window (at login)")
 
     sub.add_parser("popup", help="open the quick-ask popup of the running app (or start it "
                                  "with it); bind it to a key in your desktop's settings")
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.ui.app import main as gui_main
 
         return gui_main([sys.argv[0]], paths=[p.resolve() for p in getattr(args, "paths", [])],
-                        popup=args.command == "popup")
+                        popup=args.command == "popup", hidden=getattr(args, "hidden", False))
     if args.command in SERVED:
         try:
             settings = _settings()

@@ -117,6 +117,13 @@ class WatchSettings(BaseModel):
         900.0, ge=10.0, description="How often a full rescan catches changes events missed.")
 
 
+class DesktopSettings(BaseModel):
+    shortcut_enabled: bool = Field(
+        True, description="A global shortcut opens the quick-ask popup from anywhere.")
+    shortcut: str = Field(
+        "Ctrl+Alt+Space", description="The shortcut, as Qt writes it (Ctrl, Alt, Shift, Meta).")
+
+
 class Settings(BaseSettings):
     """Everything the user can configure."""
 
@@ -133,6 +140,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     indexing: IndexingSettings = IndexingSettings()
     watch: WatchSettings = WatchSettings()
+    desktop: DesktopSettings = DesktopSettings()
 
     @field_validator("schema_version")
     @classmethod

@@ -31,7 +31,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def start(paths: list[Path] | None = None, settings: Any = None,
-          popup: bool = False) -> tuple[Any, Any]:
+          popup: bool = False, hidden: bool = False) -> tuple[Any, Any]:
     """The engine and the shown window (the caller runs the event loop). The app listens on
     its data directory's socket: a second launch and terminal commands come to it."""
     from assistant import cli
@@ -48,7 +48,8 @@ def start(paths: list[Path] | None = None, settings: Any = None,
     server.show_requested.connect(lambda p: window.bring_up([Path(x) for x in p]))
     server.popup_requested.connect(window.show_quick_ask)
     window.instance = server
-    window.show()
+    if not (hidden and window.tray is not None):  # hidden only where the tray can bring it up
+        window.show()
     QTimer.singleShot(0, engine.preload)
     if paths:
         QTimer.singleShot(0, lambda: window.add_paths(list(paths)))
@@ -82,7 +83,7 @@ def no_display_reason() -> str:
 
 
 def main(argv: list[str] | None = None, paths: list[Path] | None = None,
-         popup: bool = False) -> int:
+         popup: bool = False, hidden: bool = False) -> int:
     os.umask(0o077)
     reason = no_display_reason()
     if reason:
@@ -94,13 +95,15 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None,
 
         message = {"cmd": "popup"} if popup else {"cmd": "show",
                                                   "paths": [str(p) for p in paths or []]}
+        if hidden and not paths:  # a login start while the app already runs: nothing to do
+            message = {"cmd": "ping"}
         if ipc.hand_over(load_settings().data_path, message):
             return 0
     except (OSError, ValueError):
         pass
     app = make_app(argv)
     try:
-        engine, window = start(paths, popup=popup)
+        engine, window = start(paths, popup=popup, hidden=hidden)
     except Exception as exc:  # noqa: BLE001 - a broken config, an unreadable data dir
         QMessageBox.critical(None, "Assistant can't start", str(exc))
         return 1

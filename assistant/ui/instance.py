@@ -98,6 +98,8 @@ class InstanceServer(QObject):
         elif cmd == "popup":
             self.popup_requested.emit()
             self._reply(sock, {"exit": 0})
+        elif cmd == "ping":
+            self._reply(sock, {"exit": 0})
         elif cmd == "run" and self.run_command is not None:
             self._run(sock, [str(a) for a in message.get("argv", [])])
         else:

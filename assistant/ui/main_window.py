@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         self._actions()
         self._connect_engine()
         self._build_tray()
+        self._build_shortcut()
         self._restore_view_state()
         self.refresh_conversations()
         self._update_first_run()
@@ -315,6 +316,18 @@ class MainWindow(QMainWindow):
         self.tray.pause_toggled.connect(self.set_paused)
         self.tray.quit_requested.connect(self.quit_app)
         self.tray.show()
+
+    def _build_shortcut(self) -> None:
+        from assistant.ui.shortcut import GlobalShortcut
+
+        self.shortcut = GlobalShortcut(self)
+        self.shortcut.activated.connect(self.show_quick_ask)
+        self.apply_shortcut()
+
+    def apply_shortcut(self) -> None:
+        """(Re)register the quick-ask shortcut as the settings say (never when it is off)."""
+        desktop = self.engine.settings.desktop
+        self.shortcut.apply(desktop.shortcut_enabled, desktop.shortcut)
 
     def show_quick_ask(self) -> Any:
         """The quick-ask popup, near the cursor (same engine, same models)."""
@@ -866,11 +879,34 @@ class MainWindow(QMainWindow):
         from assistant.ui import tray
 
         dialog = SettingsDialog(self.engine.settings, parent=self,
-                                tray_note="" if tray.available() else tray.why_unavailable())
-        if dialog.exec() and dialog.changes:
+                                tray_note="" if tray.available() else tray.why_unavailable(),
+                                shortcut_status=self.shortcut.status)
+        if not dialog.exec():
+            return
+        notes: list[str] = []
+        if dialog.autostart_wanted is not None:
+            notes.append(self.set_autostart(dialog.autostart_wanted))
+        if dialog.changes:
             for (section, key), value in dialog.changes.items():
                 self.engine.save_setting(section, key, value)
             self._apply_settings()
+            if any(section == "desktop" for section, _ in dialog.changes):
+                self.apply_shortcut()
+                notes.append(self.shortcut.status)
+        if notes:
+            self.statusBar().showMessage(" ".join(n for n in notes if n), 10000)
+
+    def set_autostart(self, on: bool) -> str:
+        from assistant import autostart
+
+        try:
+            path = autostart.set_enabled(on)
+        except OSError as exc:
+            QMessageBox.warning(self, "Start at login", f"Could not change {exc.filename}: "
+                                f"{exc.strerror}.")
+            return ""
+        return (f"Assistant starts at login, hidden in the tray ({path})." if on
+                else "Assistant no longer starts at login.")
 
     def _apply_settings(self) -> None:
         notes = self.engine.reload_settings()
@@ -900,6 +936,7 @@ class MainWindow(QMainWindow):
             self.quick.dismiss()
         if self.tray is not None:
             self.tray.hide()
+        self.shortcut.remove()
         event.accept()
         app = QApplication.instance()
         if app is not None and getattr(self, "quit_on_close", True):

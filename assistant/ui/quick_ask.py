@@ -45,6 +45,7 @@ class QuickAsk(QFrame):
         self._running: set[Any] = set()
         c = theme.colors()
         self.setObjectName("quickAsk")
+        self.setWindowTitle("Ask the assistant")
         self.setStyleSheet(f"#quickAsk {{ background: {c.card_bg}; border: 1px solid "
                            f"{c.border}; border-radius: 12px; }}")
         layout = QVBoxLayout(self)

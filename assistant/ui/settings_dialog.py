@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QKeySequenceEdit,
     QLabel,
     QListWidget,
     QPlainTextEdit,
@@ -35,11 +38,13 @@ CONTEXT_SIZES = [2048, 4096, 8192, 16384, 32768]
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, tray_note: str = "", parent: QWidget | None = None):
+    def __init__(self, settings: Settings, tray_note: str = "", parent: QWidget | None = None,
+                 shortcut_status: str = ""):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
         self.changes: dict[tuple[str, str], Any] = {}
+        self.autostart_wanted: bool | None = None  # None: unchanged
         layout = QVBoxLayout(self)
         tabs = QTabWidget()
         layout.addWidget(tabs)
@@ -141,12 +146,8 @@ class SettingsDialog(QDialog):
                                    "current one answers until it is ready.")
         self.rebuild_note.setWordWrap(True)
         form.addRow("", self.rebuild_note)
-        if tray_note:
-            note = QLabel(tray_note)
-            note.setWordWrap(True)
-            note.setTextFormat(Qt.TextFormat.RichText)
-            form.addRow("System tray", note)
         tabs.addTab(advanced, "Advanced")
+        tabs.addTab(self._desktop_tab(settings, tray_note, shortcut_status), "Desktop")
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
                                    QDialogButtonBox.StandardButton.Cancel)
@@ -154,6 +155,52 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(560, 420)
+
+    def _desktop_tab(self, settings: Settings, tray_note: str, shortcut_status: str) -> QWidget:
+        from assistant import autostart
+
+        desktop = QWidget()
+        form = QFormLayout(desktop)
+        self.shortcut_on = QCheckBox("Open the quick-ask popup from anywhere with")
+        self.shortcut_on.setChecked(settings.desktop.shortcut_enabled)
+        self.shortcut_keys = QKeySequenceEdit(QKeySequence(settings.desktop.shortcut))
+        self.shortcut_keys.setMaximumSequenceLength(1)
+        self.shortcut_keys.setClearButtonEnabled(True)
+        self.shortcut_keys.setEnabled(self.shortcut_on.isChecked())
+        self.shortcut_on.toggled.connect(self.shortcut_keys.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.shortcut_on)
+        row.addWidget(self.shortcut_keys, 1)
+        form.addRow("Shortcut", row)
+        self.shortcut_status = QLabel(shortcut_status)
+        self.shortcut_status.setWordWrap(True)
+        form.addRow("", self.shortcut_status)
+        command = autostart.shell_line(autostart.launcher("popup"))
+        fallback = QLabel("Where the shortcut can't be registered (some Wayland desktops), "
+                          "add a custom shortcut in your desktop's keyboard settings that "
+                          "runs this command; it opens the popup of the running app:")
+        fallback.setWordWrap(True)
+        form.addRow("", fallback)
+        self.popup_command = QLabel(f"<code>{command}</code>")
+        self.popup_command.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.popup_command.setWordWrap(True)
+        copy = QPushButton("Copy command")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(command))
+        row = QHBoxLayout()
+        row.addWidget(self.popup_command, 1)
+        row.addWidget(copy)
+        form.addRow("", row)
+        self.autostart = QCheckBox("Start Assistant when I log in (hidden in the tray)")
+        self._autostart_was = autostart.enabled()
+        self.autostart.setChecked(self._autostart_was)
+        form.addRow("Login", self.autostart)
+        if tray_note:
+            note = QLabel(tray_note)
+            note.setWordWrap(True)
+            note.setTextFormat(Qt.TextFormat.RichText)
+            form.addRow("System tray", note)
+        return desktop
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()),
@@ -184,10 +231,15 @@ class SettingsDialog(QDialog):
                                               self.patterns.toPlainText().splitlines()
                                               if line.strip()],
             ("chunking", "max_tokens"): self.chunk.value(),
+            ("desktop", "shortcut_enabled"): self.shortcut_on.isChecked(),
+            ("desktop", "shortcut"): (self.shortcut_keys.keySequence().toString(
+                QKeySequence.SequenceFormat.PortableText) or s.desktop.shortcut),
         }
         current = {key: getattr(getattr(s, key[0]), key[1]) for key in wanted}
         return {k: v for k, v in wanted.items() if v != current[k]}
 
     def _save(self) -> None:
         self.changes = self.collect()
+        wanted = self.autostart.isChecked()
+        self.autostart_wanted = wanted if wanted != self._autostart_was else None
         self.accept()

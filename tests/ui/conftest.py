@@ -63,3 +63,39 @@ def drop(window, paths: list[Path]) -> None:  # noqa: ANN001
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, event)
     assert event.isAccepted(), "the window refused the drop"
+
+
+@pytest.fixture(scope="session")
+def xvfb():
+    """A private X server (Xvfb) for what needs a real X11 desktop: global shortcuts, a
+    tray host. Skipped, with the reason, where Xvfb or xdotool is missing (`make test`
+    installs them where it can)."""
+    import shutil
+    import subprocess
+    import time
+
+    missing = [t for t in ("Xvfb", "xdotool") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {' and '.join(missing)} (Debian: apt install xvfb xdotool)")
+    for number in range(91, 120):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and \
+                not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    display = f":{number}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            pytest.skip(f"Xvfb did not start on {display}")
+        time.sleep(0.05)
+    yield display
+    server.terminate()
+    server.wait(10)
+
+
+def xdotool(display: str, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display},
+                          capture_output=True, text=True, timeout=30).stdout
