@@ -64,8 +64,24 @@ $(VENV)/.qt-ok: $(VENV)/.installed-dev
 	fi
 	@touch $@
 
+# The tests of the global shortcut and the tray run a private X server with a tray host;
+# they are skipped (with the reason) where these can't be installed.
+X11_TOOLS := xvfb xdotool trayer
+$(VENV)/.x11-tools: $(VENV)/.installed-dev
+	@if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null || \
+		! command -v trayer >/dev/null; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y -qq $(X11_TOOLS) >/dev/null 2>&1 || \
+			{ apt-get update -qq >/dev/null 2>&1 && \
+			  apt-get install -y -qq $(X11_TOOLS) >/dev/null 2>&1; } || \
+			echo "note: could not install $(X11_TOOLS); their tests will be skipped"; \
+		else echo "note: $(X11_TOOLS) are missing; the X11 shortcut and tray tests are skipped"; \
+		fi; \
+	fi
+	@touch $@
+
 install: llama $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev $(VENV)/.qt-ok
+install-dev: $(VENV)/.installed-dev $(VENV)/.qt-ok $(VENV)/.x11-tools
 
 model: install
 	$(PY) scripts/fetch_model.py

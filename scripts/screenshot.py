@@ -6,8 +6,9 @@
 Starts the app (real engine, real models from models/) on a fresh data folder with the
 sample documents and a broken PDF, drives it the way a user would, and saves PNGs of: the
 first run, a streamed answer with its sources, the PDF viewer on a cited page with the
-passage highlighted, the library with a failed file, the settings, and "Not in your
-documents".
+passage highlighted, the library with a failed file, the settings, "Not in your
+documents", the quick-ask popup with an answer, the tray menu, and the Desktop settings
+(a tray host, trayer, is started when there is one).
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ def wait(app, predicate, timeout: float = 120.0) -> None:  # noqa: ANN001
 
 
 def settle(app, seconds: float = 0.6) -> None:  # noqa: ANN001
-    wait(app, lambda: False, 0) if False else None
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         app.processEvents()
@@ -67,6 +67,8 @@ def settle(app, seconds: float = 0.6) -> None:  # noqa: ANN001
 
 
 def shoot(out: Path, home: Path) -> int:
+    from PySide6.QtWidgets import QTabWidget
+
     from assistant.config import load_settings
     from assistant.ui.app import make_app
     from assistant.ui.engine import AppEngine
@@ -75,6 +77,11 @@ def shoot(out: Path, home: Path) -> int:
 
     if "--dark" in sys.argv:  # as if the system were set to dark
         os.environ["ASSISTANT_THEME"] = "dark"
+    tray_host = None
+    if shutil.which("trayer") and os.environ.get("DISPLAY"):
+        tray_host = subprocess.Popen(["trayer", "--edge", "top", "--align", "right"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
     app = make_app([sys.argv[0]])
     docs = home / "Documents"
     shutil.copytree(REPO / "resources" / "sample-docs", docs)
@@ -147,8 +154,45 @@ def shoot(out: Path, home: Path) -> int:
     settle(app)
     window.grab().save(str(out / "06-not-in-your-documents.png"))
 
-    window.close()
+    # 7. The quick-ask popup with a streamed answer and its compact sources.
+    quick = window.show_quick_ask()
+    quick_done: list = []
+    quick.answer_finished.connect(quick_done.append)
+    quick.question.setText("What temperature should a hot compost pile reach?")
+    quick.ask()
+    wait(app, lambda: quick_done, 300)
+    settle(app)
+    quick.grab().save(str(out / "07-quick-ask-popup.png"))
+    quick.dismiss()
+
+    # 8. The tray menu (the same menu whether or not a tray host shows the icon).
+    menu = window.tray.menu if window.tray is not None else None
+    if menu is not None:
+        from PySide6.QtCore import QPoint
+
+        window.tray.set_state("indexing", "12 files left, about 1 min")
+        menu.popup(QPoint(1000, 40))
+        settle(app)
+        menu.grab().save(str(out / "08-tray-menu.png"))
+        menu.hide()
+        window.tray.set_state("idle", "Up to date")
+    else:
+        print("no tray here (install trayer for the tray menu picture)", file=sys.stderr)
+
+    # 9. The Desktop settings: shortcut and its status, the fallback command, login start.
+    dialog = SettingsDialog(engine.settings, parent=window,
+                            shortcut_status=window.shortcut.status)
+    tabs = dialog.findChild(QTabWidget)
+    tabs.setCurrentIndex(tabs.count() - 1)
+    dialog.show()
+    settle(app)
+    dialog.grab().save(str(out / "09-settings-desktop.png"))
+    dialog.close()
+
+    window.quit_app()
     engine.close()
+    if tray_host is not None:
+        tray_host.terminate()
     print(f"saved {len(list(out.glob('*.png')))} pictures in {out}")
     return 0
 

@@ -157,7 +157,30 @@ def test_declining_is_read_from_the_opening() -> None:
 @pytest.mark.parametrize("question,kind", [
     ("When was it lit?", "time"), ("What year did it open?", "time"),
     ("How many lighthouses were visited?", "number"), ("Who mapped the marshes?", "name"),
-    ("Why is the sky blue?", ""),
+    ("Why is the sky blue?", ""), ("What temperature should the heap reach?", "temperature"),
+    ("How hot does the centre get?", "temperature"), ("What height is the tower?", "number"),
 ])
 def test_what_the_question_asks_for(question: str, kind: str) -> None:
     assert asks_for(question) == kind
+
+
+def test_a_failed_draft_is_replaced_by_a_quote_that_holds_what_was_asked() -> None:
+    """The model's draft misses; the best sentences are a heading and one without any
+    temperature: nothing is quoted. With a sentence that holds one, that sentence is."""
+    heat = [passage("Hot and cold heaps\nA hot heap is built at once from garden waste. "
+                    "It is turned every week.", 3)]
+    question = "What temperature does a hot heap reach?"
+    events, _ = run("Heaps are nice.", heat, question, Thresholds(skip_model=0.1, quote=0.1))
+    assert events[-1].abstained
+    heat = [passage("Hot and cold heaps\nA hot heap is built at once from garden waste. "
+                    "The hot heap reaches 60 degrees Celsius.", 3)]
+    events, _ = run("Heaps are nice.", heat, question, Thresholds(skip_model=0.1, quote=0.1))
+    assert events[-1].reason == "quoted" and "60 degrees" in events[-1].answer
+
+
+def test_a_heading_is_never_quoted_as_the_answer() -> None:
+    heat = [passage("Hot and cold heaps\nA hot heap is built at once from garden waste.", 3)]
+    events, _ = run("Heaps are nice.", heat, "Which heaps are hot and cold heaps?",
+                    Thresholds(skip_model=0.1, quote=0.1))
+    assert events[-1].reason == "quoted"
+    assert "garden waste" in events[-1].answer and "heaps”" not in events[-1].answer

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assistant.core.errors import EmptyQuestionError
-from assistant.core.evidence import Evidence, EvidenceFinder, has_kind
+from assistant.core.evidence import Evidence, EvidenceFinder, has_kind, heading_like
 from assistant.core.llm import GenerationCancelled, LocalGenerator
 from assistant.core.prompting import NOT_FOUND, evidence_messages
 from assistant.core.text import stems, terms
@@ -115,6 +115,22 @@ def _without_trailing_chatter(att: Attribution) -> Attribution:
     text = _PREAMBLE.sub("", " ".join(with_markers(s.text, s.sources) for s in kept))
     text = text[:1].upper() + text[1:]
     return Attribution(text, [c for c in att.citations if c.n in cited], kept)
+
+
+QUOTE_FROM = 3  # the quoted sentence is one of the best this many
+
+
+def _quotable(found: Any, used: list[Any], threshold: float, kind: str,
+              question: str) -> Any:
+    """The sentence to quote when the draft fails: among the best few, the first scoring at
+    least ``threshold`` that holds the kind of thing asked; None when there is none."""
+    for sentence in found.sentences[:QUOTE_FROM]:
+        if sentence.score < threshold:
+            break
+        if (found.passages[sentence.passage] in used and not heading_like(sentence.text)
+                and has_kind(sentence.text, kind, question)):
+            return sentence
+    return None
 
 
 def quote(text: str) -> str:
@@ -313,10 +329,13 @@ class Answerer:
             yield self._done(question, answer, False, citations, timings, t0, "", draft,
                              unsupported=unsupported, attribution=att, confidence=confidence)
             return
-        if confidence.score >= th.quote and confidence.kind_found:
-            # The model's draft is off, but a sentence of the documents answers: quote it.
-            answer = f"> {quote(best.text)} [{best_n}]"
-            citations = _with_citation([], used, best_n, best.score)
+        pick = _quotable(found, used, th.quote, confidence.kind, question)
+        if pick is not None and confidence.kind_found:
+            # The model's draft is off, but a sentence of the documents answers: quote it
+            # (the best one that holds what was asked: a number for "how many", ...).
+            n = used.index(found.passages[pick.passage]) + 1
+            answer = f"> {quote(pick.text)} [{n}]"
+            citations = _with_citation([], used, n, pick.score)
             yield self._done(question, answer, False, citations, timings, t0, "quoted", draft,
                              confidence=confidence)
             return

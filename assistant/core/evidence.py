@@ -44,6 +44,10 @@ MAX_SENTENCE_CHARS = 600
 _ASKS = [
     (re.compile(r"^\s*(what|which)\s+(year|decade|century|date|month|day)\b", re.I), "time"),
     (re.compile(r"^\s*when\b", re.I), "time"),
+    (re.compile(r"^\s*((what|which)\s+temperatures?|how\s+(hot|cold|warm))\b", re.I),
+     "temperature"),
+    (re.compile(r"^\s*(what|which)\s+(size|height|weight|length|width|distance|speed|depth|"
+                r"price|cost|population|area|volume|voltage|dose|dosage)\b", re.I), "number"),
     (re.compile(r"^\s*how\s+(many|much|long|old|far|big|large|often|tall|high)\b", re.I),
      "number"),
     (re.compile(r"^\s*(what|which)\s+(percentage|percent|number|amount|proportion)\b", re.I),
@@ -54,8 +58,11 @@ _MONTHS = ("january february march april may june july august september october 
            "december").split()
 
 
+_DEGREES = re.compile(r"°|º|\bdegrees?\b|celsius|fahrenheit|kelvin|\d\s?[CFK]\b", re.I)
+
+
 def asks_for(question: str) -> str:
-    """"time", "number", "name", or "" (anything)."""
+    """"time", "number", "temperature", "name", or "" (anything)."""
     for pattern, kind in _ASKS:
         if pattern.search(question):
             return kind
@@ -66,6 +73,8 @@ def has_kind(text: str, kind: str, question: str = "") -> bool:
     """Whether ``text`` holds the kind of thing asked for (beyond the question's own words)."""
     if not kind:
         return True
+    if kind == "temperature":
+        return any(ch.isdigit() for ch in text) and bool(_DEGREES.search(text))
     if kind in ("time", "number"):
         if any(ch.isdigit() for ch in text):
             return True
@@ -122,6 +131,17 @@ def _statement(text: str) -> bool:
     """A sentence that can say something: not a heading or a lone label."""
     stripped = text.lstrip()
     return len(words(text)) >= 4 and not stripped.startswith("#")
+
+
+HEADING_WORDS = 8  # a line this short without closing punctuation is a heading or a label
+SENTENCE_END = ".!?:;\"')”’»…"
+
+
+def heading_like(text: str) -> bool:
+    """"3. Hot and cold composting" on its own line: kept as context for the model (it
+    names the section), never quoted as an answer."""
+    stripped = text.strip()
+    return len(words(stripped)) <= HEADING_WORDS and stripped[-1:] not in SENTENCE_END
 
 
 @dataclass
