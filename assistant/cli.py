@@ -105,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     debug = args.debug or os.environ.get("ASSISTANT_DEBUG") == "1"
     if args.command in (None, "gui", "popup"):
+        from assistant.ipc import hand_over_launch
+
+        paths = [p.resolve() for p in getattr(args, "paths", [])]
+        if hand_over_launch(paths, args.command == "popup", getattr(args, "hidden", False)):
+            return EXIT_OK  # the running app took it (before Qt is even imported)
         from assistant.ui.app import main as gui_main
 
         return gui_main([sys.argv[0]], paths=[p.resolve() for p in getattr(args, "paths", [])],

@@ -121,3 +121,21 @@ def hand_over(data_dir: Path, message: dict[str, Any]) -> bool:
         return True
     finally:
         conn.close()
+
+
+def hand_over_launch(paths: list[Path], popup: bool = False, hidden: bool = False) -> bool:
+    """A launch of the app (``assistant gui``, ``popup``, a login start) when the app already
+    runs on this data directory: bring it up with the paths, or open its popup. Called before
+    Qt is imported, so the running window comes up quickly. False when none runs."""
+    try:
+        from assistant.config import load_settings
+
+        if popup:
+            message: dict[str, Any] = {"cmd": "popup"}
+        elif hidden and not paths:  # a login start while the app already runs: nothing to do
+            message = {"cmd": "ping"}
+        else:
+            message = {"cmd": "show", "paths": [str(p) for p in paths]}
+        return hand_over(load_settings().data_path, message)
+    except (OSError, ValueError):
+        return False

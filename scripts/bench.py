@@ -264,6 +264,99 @@ def bench_startup(home: Path, trials: int) -> dict:
             "launch_to_answerable_s": round(med(answerable), 2) if answerable else None}
 
 
+POPUP_DRIVER = r"""
+import json, sys, threading, time
+from PySide6.QtCore import QEvent, QObject
+from assistant import ipc
+from assistant.ui.app import make_app, start
+app = make_app([sys.argv[0]])
+engine, window = start()
+ready = {"embedder": False, "model": False}
+engine.embedder_ready.connect(lambda: ready.__setitem__("embedder", True))
+engine.model_state.connect(lambda s: ready.__setitem__("model", s.state == "ready"))
+deadline = time.monotonic() + 180
+while not all(ready.values()) and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+
+class FirstPaint(QObject):
+    target = None
+    at = None
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and self.at is None and obj is self.target():
+            self.at = time.perf_counter()
+        return False
+
+spy = FirstPaint()
+app.installEventFilter(spy)
+
+def timed(trigger, target):
+    spy.target, spy.at = target, None
+    t0 = time.perf_counter()
+    threading.Thread(target=trigger, daemon=True).start()
+    end = time.monotonic() + 10
+    while spy.at is None and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    return None if spy.at is None else (spy.at - t0) * 1000
+
+shortcut, handover = [], []
+for i in range(int(sys.argv[1])):
+    if window.quick is not None:
+        window.quick.dismiss()
+    app.processEvents()
+    # what the X11/portal thread does when the key combination is pressed
+    shortcut.append(timed(lambda: window.shortcut._pump(None), lambda: window.quick))
+    window.quick.dismiss()
+    window.hide()
+    app.processEvents()
+    # a second launch (its Python start-up not counted): the running window comes up
+    handover.append(timed(lambda: ipc.hand_over(engine.services.data_dir, {"cmd": "show"}),
+                          lambda: window))
+import subprocess
+launch = []
+for i in range(3):  # the whole second launch: a new Python, its imports, the hand-over
+    window.hide()
+    app.processEvents()
+    launch.append(timed(lambda: subprocess.run([sys.executable, "-m", "assistant", "gui"]),
+                        lambda: window))
+print(json.dumps({"shortcut_ms": shortcut, "handover_ms": handover, "launch_ms": launch}),
+      flush=True)
+window.quit_on_close = False
+window.instance.close()
+engine.close()
+"""
+
+
+def bench_popup(home: Path, trials: int) -> dict:
+    """The running app (offscreen, models loaded): from the shortcut's signal to the popup's
+    first paint (the first one builds it), and from a second launch's hand-over to the
+    window's first paint."""
+    import subprocess
+
+    env = {**os.environ, "ASSISTANT_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "-c", POPUP_DRIVER, str(trials)],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("{")), None)
+    if line is None:
+        return {"error": proc.stderr.strip().splitlines()[-1:] or "no output"}
+    data = json.loads(line)
+    shortcut = [x for x in data["shortcut_ms"] if x is not None]
+    handover = [x for x in data["handover_ms"] if x is not None]
+    return {"trials": trials,
+            "shortcut_to_popup_first_ms": round(shortcut[0], 1) if shortcut else None,
+            "shortcut_to_popup_p50_ms": round(statistics.median(shortcut[1:] or shortcut), 1)
+            if shortcut else None,
+            "shortcut_to_popup_max_ms": round(max(shortcut), 1) if shortcut else None,
+            "handover_to_window_p50_ms": round(statistics.median(handover), 1)
+            if handover else None,
+            "handover_to_window_max_ms": round(max(handover), 1) if handover else None,
+            "second_launch_to_window_p50_ms": round(statistics.median(
+                [x for x in data["launch_ms"] if x is not None] or [0]), 1),
+            "missed": len(data["shortcut_ms"]) - len(shortcut) + len(data["handover_ms"])
+            - len(handover)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -278,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="edits timed for watch latency (0: skip)")
     parser.add_argument("--startup-trials", type=int, default=3,
                         help="app launches timed (0: skip; needs PySide6)")
+    parser.add_argument("--popup-trials", type=int, default=10,
+                        help="quick-ask popups and hand-overs timed in the running app (0: skip)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         os.environ["ASSISTANT_HOME"] = str(Path(tmp) / "home")
@@ -292,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         report = {"corpus": str(args.data if args.data.is_file() else "resources/sample-docs"),
                   "cpu_count": os.cpu_count()}
         report["indexing"] = bench_indexing(services, docs)
-        report["retrieval"] = bench_retrieval(services, questions, args.queries)
+        if args.queries:
+            report["retrieval"] = bench_retrieval(services, questions, args.queries)
         if args.watch_trials:
             report["watch_latency"] = bench_watch_latency(services, Path(tmp) / "watched",
                                                           args.watch_trials)
@@ -304,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         services.close()
         if args.startup_trials:
             report["startup"] = bench_startup(Path(tmp) / "home", args.startup_trials)
+        if args.popup_trials:
+            report["popup"] = bench_popup(Path(tmp) / "home", args.popup_trials)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -96,7 +96,7 @@ def shoot(out: Path, home: Path) -> int:
     settle(app, 1.0)
     window.grab().save(str(out / "01-first-run.png"))
     window.quit_on_close = False
-    window.close()
+    window.quit_app()  # gone for good (its shortcut and tray icon with it)
     first.close()
 
     # 2. A streamed answer with its sources.
@@ -158,7 +158,7 @@ def shoot(out: Path, home: Path) -> int:
     quick = window.show_quick_ask()
     quick_done: list = []
     quick.answer_finished.connect(quick_done.append)
-    quick.question.setText("What temperature should a hot compost pile reach?")
+    quick.question.setText("How much household rubbish could be composted?")
     quick.ask()
     wait(app, lambda: quick_done, 300)
     settle(app)

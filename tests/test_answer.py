@@ -184,3 +184,15 @@ def test_a_heading_is_never_quoted_as_the_answer() -> None:
                     Thresholds(skip_model=0.1, quote=0.1))
     assert events[-1].reason == "quoted"
     assert "garden waste" in events[-1].answer and "heaps”" not in events[-1].answer
+
+
+@pytest.mark.parametrize("text,kind,holds", [
+    ("Roughly a third of household rubbish could be composted.", "number", True),
+    ("Microbes heat the centre to between 55 and 65 degrees Celsius.", "temperature", True),
+    ("It is turned every week, 3 times.", "temperature", False),
+    ("Hot composting builds a large heap.", "number", False),
+])
+def test_what_a_sentence_holds(text: str, kind: str, holds: bool) -> None:
+    from assistant.core.evidence import has_kind
+
+    assert has_kind(text, kind) is holds

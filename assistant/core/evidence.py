@@ -85,7 +85,9 @@ def has_kind(text: str, kind: str, question: str = "") -> bool:
         return kind == "number" and bool(lowered & {
             "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
             "eleven", "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand",
-            "million", "billion", "half", "dozen", "several", "few"})
+            "million", "billion", "half", "dozen", "several", "few", "third", "thirds",
+            "quarter", "quarters", "fifth", "fifths", "tenth", "tenths", "percent", "dozens",
+            "hundreds", "thousands", "millions", "billions", "twice", "double", "triple"})
     asked = {w.lower() for w in re.findall(r"\w+", question)}
     names = [w for i, w in enumerate(re.findall(r"\w+", text))
              if w[0].isupper() and w.lower() not in asked and i > 0]

@@ -89,18 +89,10 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None,
     if reason:
         print(f"assistant: cannot open the window: {reason}", file=sys.stderr)
         return 1
-    try:  # the app already runs on this data folder: hand over and bring it up
-        from assistant import ipc
-        from assistant.config import load_settings
+    from assistant import ipc
 
-        message = {"cmd": "popup"} if popup else {"cmd": "show",
-                                                  "paths": [str(p) for p in paths or []]}
-        if hidden and not paths:  # a login start while the app already runs: nothing to do
-            message = {"cmd": "ping"}
-        if ipc.hand_over(load_settings().data_path, message):
-            return 0
-    except (OSError, ValueError):
-        pass
+    if ipc.hand_over_launch(paths or [], popup, hidden):
+        return 0
     app = make_app(argv)
     try:
         engine, window = start(paths, popup=popup, hidden=hidden)

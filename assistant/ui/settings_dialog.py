@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QKeySequenceEdit,
     QLabel,
@@ -160,7 +161,9 @@ class SettingsDialog(QDialog):
         from assistant import autostart
 
         desktop = QWidget()
-        form = QFormLayout(desktop)
+        box = QVBoxLayout(desktop)
+        group = QGroupBox("Quick-ask shortcut")
+        inner = QVBoxLayout(group)
         self.shortcut_on = QCheckBox("Open the quick-ask popup from anywhere with")
         self.shortcut_on.setChecked(settings.desktop.shortcut_enabled)
         self.shortcut_keys = QKeySequenceEdit(QKeySequence(settings.desktop.shortcut))
@@ -171,16 +174,19 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.shortcut_on)
         row.addWidget(self.shortcut_keys, 1)
-        form.addRow("Shortcut", row)
+        inner.addLayout(row)
         self.shortcut_status = QLabel(shortcut_status)
         self.shortcut_status.setWordWrap(True)
-        form.addRow("", self.shortcut_status)
+        registered = shortcut_status.startswith("Registered")
+        self.shortcut_status.setStyleSheet("" if registered or shortcut_status.startswith("Off")
+                                           else "color: #b3261e;")
+        inner.addWidget(self.shortcut_status)
         command = autostart.shell_line(autostart.launcher("popup"))
         fallback = QLabel("Where the shortcut can't be registered (some Wayland desktops), "
                           "add a custom shortcut in your desktop's keyboard settings that "
                           "runs this command; it opens the popup of the running app:")
         fallback.setWordWrap(True)
-        form.addRow("", fallback)
+        inner.addWidget(fallback)
         self.popup_command = QLabel(f"<code>{command}</code>")
         self.popup_command.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -190,16 +196,25 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.popup_command, 1)
         row.addWidget(copy)
-        form.addRow("", row)
+        inner.addLayout(row)
+        box.addWidget(group)
+
+        group = QGroupBox("Login")
+        inner = QVBoxLayout(group)
         self.autostart = QCheckBox("Start Assistant when I log in (hidden in the tray)")
         self._autostart_was = autostart.enabled()
         self.autostart.setChecked(self._autostart_was)
-        form.addRow("Login", self.autostart)
+        inner.addWidget(self.autostart)
+        box.addWidget(group)
         if tray_note:
+            group = QGroupBox("System tray")
+            inner = QVBoxLayout(group)
             note = QLabel(tray_note)
             note.setWordWrap(True)
             note.setTextFormat(Qt.TextFormat.RichText)
-            form.addRow("System tray", note)
+            inner.addWidget(note)
+            box.addWidget(group)
+        box.addStretch(1)
         return desktop
 
     def _browse(self) -> None:
