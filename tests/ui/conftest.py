@@ -82,8 +82,11 @@ def xvfb():
                 not Path(f"/tmp/.X{number}-lock").exists():
             break
     display = f":{number}"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten",
-                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # -noreset: without it the server resets whenever its last client leaves, and a client
+    # connecting meanwhile is dropped
+    server = subprocess.Popen(["Xvfb", display, "-noreset", "-screen", "0", "1280x800x24",
+                               "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
         if server.poll() is not None or time.monotonic() > deadline:
