@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         self.quick: Any = None
         self.instance: Any = None
         self._quitting = False
+        self._announce: set[str] = set()  # folders whose first scan gets a notification
         self._build()
         self._actions()
         self._connect_engine()
@@ -701,11 +702,15 @@ class MainWindow(QMainWindow):
 
     def add_paths(self, paths: list[Path]) -> None:
         """Hand paths to the writer lane and return at once."""
+        from assistant.core.scanner import absolute
+
         try:
             self.engine.index(paths)
         except AssistantError as exc:
             QMessageBox.warning(self, "Can't index", str(exc))
             return
+        # a folder's first scan is a run the user started: it gets its notification
+        self._announce |= {str(absolute(p)) for p in paths if p.is_dir()}
         folders = sum(1 for p in paths if p.is_dir())
         files = len(paths) - folders
         what = ", ".join(x for x in (f"{files} file{'s' * (files != 1)}" if files else "",
@@ -794,19 +799,27 @@ class MainWindow(QMainWindow):
                 self.tray.set_state("indexing", f"Indexing: {left} files left{eta}")
 
     def _notify_run(self, event: Any) -> None:
-        """One tray notification per indexing run the user started (a drop, `assistant
-        index`) and for any run with failures; never one per file."""
+        """One tray notification per indexing run the user started (a drop, a folder's first
+        scan, `assistant index`) and for any run with failures; never one per file."""
+        started = False
+        if isinstance(event, BatchDone):  # a full scan (reconcile) covers every folder
+            covered = set(self._announce) if event.reconcile else set(event.paths)
+            started = bool(self._announce & covered)
+            self._announce -= covered
+        elif isinstance(event, RequestDone):
+            started = event.kind in ("index", "retry") and event.summary is not None
         if self.tray is None or self.isActiveWindow():
             return
-        if isinstance(event, RequestDone) and event.kind in ("index", "retry") and \
-                event.summary is not None:
-            s = event.summary
+        s = event.summary if isinstance(event, BatchDone | RequestDone) else None
+        if s is None:
+            return
+        if started:
             text = (f"{s.added} added, {s.updated} updated"
-                    + (f", {s.failed} could not be read" if s.failed else ""))
+                    + (f", {s.failed} could not be read (see the Library)" if s.failed else ""))
             self.tray.notify("Indexing finished", text, error=bool(s.failed))
-        elif isinstance(event, BatchDone) and event.summary.failed:
+        elif isinstance(event, BatchDone) and s.failed:
             self.tray.notify("Some files could not be read",
-                             f"{event.summary.failed} file(s): see the Library", error=True)
+                             f"{s.failed} file(s): see the Library", error=True)
 
     def _run_finished(self, event: Any) -> None:
         summary = event.summary if isinstance(event, BatchDone | RequestDone) else event

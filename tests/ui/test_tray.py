@@ -242,3 +242,30 @@ def test_second_launch_hands_over_and_terminal_commands_are_served(tmp_path: Pat
             app.wait(15)
         except subprocess.TimeoutExpired:
             app.kill()
+
+
+def test_one_notification_per_indexing_run(tray_window, engine, qtbot,
+                                           tmp_path: Path) -> None:
+    w = tray_window
+    shown: list[tuple[str, str, bool]] = []
+    w.tray.notify = lambda title, text, error=False: shown.append((title, text, error))
+    w.close()  # in the tray: the user is elsewhere
+    folder = _corpus(tmp_path / "notes", 6)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n% cut short\n")
+    w.add_paths([folder])
+    wait_indexed(qtbot, engine, 6)
+    qtbot.waitUntil(lambda: any(n[0] != "Assistant is still running" for n in shown),
+                    timeout=30_000)
+    qtbot.wait(500)  # nothing more comes for this run
+    runs = [n for n in shown if n[0] != "Assistant is still running"]  # the one-time hint
+    assert len(runs) == 1, runs
+    title, text, error = runs[0]
+    assert title == "Indexing finished" and "6 added" in text and "1 could not be read" in text
+    assert error and w.tray.state in ("idle", "error")
+    # a later edit is picked up by the watcher quietly: no notification per change
+    (folder / "doc000.md").write_text("# Document 0\n\nNow about lighthouses.\n")
+    qtbot.waitUntil(lambda: any("lighthouses" in p.text for p in
+                                engine.services.retriever.search("lighthouses", 3)),
+                    timeout=60_000)
+    qtbot.wait(300)
+    assert [n for n in shown if n[0] != "Assistant is still running"] == runs
