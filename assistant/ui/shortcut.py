@@ -196,6 +196,7 @@ class _Portal:
 
     def _request(self, method: str, signature: str, body: tuple) -> dict:
         """Call a portal method and wait for its Request's Response (the portal's pattern)."""
+        from jeepney import HeaderFields
         from jeepney.bus_messages import message_bus
 
         rule = self._MatchRule(type="signal", interface="org.freedesktop.portal.Request",
@@ -209,7 +210,7 @@ class _Portal:
             handle = reply.body[0]
             while True:  # the user may be asked to confirm: wait as long as they take
                 message = self.conn.recv_until_filtered(queue, timeout=300)
-                if message.header.fields.get(1) == handle:  # 1 = PATH
+                if message.header.fields.get(HeaderFields.path) == handle:
                     code, results = message.body
                     if code != 0:
                         raise ShortcutError("the desktop declined the shortcut"
