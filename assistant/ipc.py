@@ -65,11 +65,48 @@ class AppConnection:
             pass
 
 
-def connect(data_dir: Path) -> AppConnection | None:
-    """The running app of ``data_dir``, or None (nobody listens, or a socket left by a killed
-    app: the app that starts next removes it)."""
-    if sys.platform.startswith("win"):  # named pipes: through Qt, which the app has anyway
+class _QtConnection:
+    """The same connection through QLocalSocket: Windows' named pipes (Qt is installed with
+    the app anyway; no event loop is needed for the blocking calls)."""
+
+    def __init__(self, sock: Any):
+        self.sock = sock
+        self._buffer = b""
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.sock.write(json.dumps(message).encode() + b"\n")
+        self.sock.waitForBytesWritten(5000)
+
+    def messages(self) -> Iterator[dict[str, Any]]:
+        while True:
+            while b"\n" not in self._buffer:
+                if not self.sock.bytesAvailable() and not self.sock.waitForReadyRead(-1):
+                    return
+                self._buffer += bytes(self.sock.readAll().data())
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            if line.strip():
+                yield json.loads(line)
+
+    def close(self) -> None:
+        self.sock.abort()
+
+
+def _connect_qt(name: str) -> _QtConnection | None:
+    from PySide6.QtNetwork import QLocalSocket
+
+    sock = QLocalSocket()
+    sock.connectToServer(name)
+    if not sock.waitForConnected(int(CONNECT_TIMEOUT_S * 1000)):
         return None
+    return _QtConnection(sock)
+
+
+def connect(data_dir: Path, qt: bool | None = None) -> AppConnection | _QtConnection | None:
+    """The running app of ``data_dir``, or None (nobody listens, or a socket left by a killed
+    app: the app that starts next removes it). ``qt``: through QLocalSocket (the default on
+    Windows, where the app listens on a named pipe)."""
+    if qt if qt is not None else sys.platform.startswith("win"):
+        return _connect_qt(socket_path(data_dir))
     path = socket_path(data_dir)
     if not os.path.exists(path):
         return None

@@ -146,6 +146,7 @@ class AppEngine(QObject):
         llm_changed = fresh.llm.model_dump() != old.llm.model_dump()
         old.retrieval = fresh.retrieval
         old.indexing = fresh.indexing
+        old.desktop = fresh.desktop
         services.rules.set_patterns(list(fresh.indexing.ignore_patterns))
         if llm_changed:
             old.llm = fresh.llm

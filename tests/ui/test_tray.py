@@ -224,6 +224,19 @@ def test_second_launch_hands_over_and_terminal_commands_are_served(tmp_path: Pat
             time.sleep(1)
         search = _cli(home, "search", "--json", "-k", "1", "Where do herons nest?")
         assert search.returncode == 0 and "heronries" in search.stdout
+        from assistant import ipc  # the Windows client (QLocalSocket), same protocol
+
+        conn = ipc.connect(home / "data", qt=True)
+        assert conn is not None
+        conn.send({"cmd": "run", "argv": ["status", "--json"], "tty": False})
+        replies = []
+        for message in conn.messages():
+            replies.append(message)
+            if "exit" in message:
+                break
+        conn.close()
+        assert replies[-1] == {"exit": 0}
+        assert json.loads("".join(m.get("out", "") for m in replies))["files"] == 1
         busy = _cli(home, "watch", str(tmp_path))  # a second writer is refused, clearly
         assert busy.returncode != 0 and "already indexing" in busy.stderr
     finally:
@@ -269,3 +282,28 @@ def test_one_notification_per_indexing_run(tray_window, engine, qtbot,
                     timeout=60_000)
     qtbot.wait(300)
     assert [n for n in shown if n[0] != "Assistant is still running"] == runs
+
+
+def test_desktop_settings_switch_the_shortcut_off_and_start_at_login(
+        window, engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    dialog = SettingsDialog(engine.settings, parent=window,
+                            shortcut_status=window.shortcut.status)
+    assert "offscreen" in dialog.shortcut_status.text()  # why it is not registered here
+    assert "assistant popup" in dialog.popup_command.text()  # the fallback to bind
+    dialog.shortcut_on.setChecked(False)
+    dialog.autostart.setChecked(True)
+    dialog._save()
+    assert dialog.changes == {("desktop", "shortcut_enabled"): False}
+    assert dialog.autostart_wanted is True
+    for (section, key), value in dialog.changes.items():
+        engine.save_setting(section, key, value)
+    window._apply_settings()
+    window.apply_shortcut()
+    assert window.shortcut.status.startswith("Off") and not window.shortcut.registered
+    assert "starts at login" in window.set_autostart(True)
+    assert (tmp_path / "cfg" / "autostart" / "assistant.desktop").is_file()
+    window.set_autostart(False)
+    assert not (tmp_path / "cfg" / "autostart" / "assistant.desktop").exists()
