@@ -16,6 +16,7 @@ A long-lived app shares one generator between the window, the tray popup and the
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import os
 import sys
@@ -52,6 +53,7 @@ def gpu_offload_supported() -> bool:
 
 
 _log_callback: Any = None
+llama_errors: collections.deque[str] = collections.deque(maxlen=16)  # llama.cpp's latest
 
 
 class _NoStreamSwap:
@@ -71,8 +73,9 @@ def _keep_process_streams(llama_cpp: Any) -> None:
     Around a model load it points ``sys.stdout``/``sys.stderr`` and file descriptors 1 and 2
     at /dev/null: process-wide, while other threads print. In the app, a terminal command
     served during a model load lost its output that way (``status --json`` printed nothing,
-    exit 0). llama.cpp's own messages go through a log callback instead (errors only, unless
-    ASSISTANT_DEBUG=1), so the swap is replaced by a no-op."""
+    exit 0). llama.cpp's own messages go through a log callback instead: all of them on
+    stderr with ASSISTANT_DEBUG=1, else only its errors are kept (:data:`llama_errors`), for
+    the one-line reason a failed load gives. The swap is replaced by a no-op."""
     import importlib
 
     global _log_callback
@@ -86,8 +89,11 @@ def _keep_process_streams(llama_cpp: Any) -> None:
             # ggml's levels: 1 debug, 2 info, 3 warn, 4 error, 5 continues the last one
             if level != 5:
                 last[0] = level
-            if debug or last[0] >= 4:
-                sys.stderr.write(text.decode("utf-8", "replace"))
+            message = text.decode("utf-8", "replace")
+            if debug:
+                sys.stderr.write(message)
+            elif last[0] >= 4 and message.strip():  # errors: kept for the one-line reason
+                llama_errors.append(message.strip())
 
         _log_callback = log  # kept: llama.cpp holds a pointer to it
         llama_cpp.llama_log_set(log, ctypes.c_void_p(0))
@@ -155,6 +161,7 @@ class LocalGenerator:
             import llama_cpp
 
             _keep_process_streams(llama_cpp)
+            llama_errors.clear()
             t0 = time.perf_counter()
             self._report(LOADING)
             gpu = gpu_offload_supported()
@@ -168,7 +175,10 @@ class LocalGenerator:
                     verbose=False,
                 )
             except (ValueError, RuntimeError, OSError) as exc:
-                self.failure = f"cannot load {self.model_path.name}: {exc} (is it a GGUF file?)"
+                # llama.cpp logs the cause first, then "failed to load model"
+                why = next((e.split(": ", 1)[-1] for e in llama_errors
+                            if "failed to" not in e), "") or str(exc)
+                self.failure = f"cannot load {self.model_path.name}: {why} (is it a GGUF file?)"
                 self._report(FAILED, self.failure)
                 raise ModelMissingError(self.failure) from exc
             self.gpu_offload = gpu

@@ -102,3 +102,25 @@ def xdotool(display: str, *args: str) -> str:
 
     return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display},
                           capture_output=True, text=True, timeout=30).stdout
+
+
+def stop_app(app) -> int:  # noqa: ANN001
+    """SIGTERM an app started by a test (as a logout does); killed if it hangs."""
+    import signal
+    import subprocess
+
+    app.send_signal(signal.SIGTERM)
+    try:
+        return app.wait(15)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        app.wait(10)
+        raise
+
+
+def always_ask_the_model(engine, max_tokens: int = 400) -> None:  # noqa: ANN001
+    """Long model answers whatever the evidence (for stopping and quitting mid-answer)."""
+    from assistant.core.answer import Thresholds
+
+    engine.services.answerer.max_answer_tokens = max_tokens
+    engine.services.answerer.thresholds = Thresholds(skip_model=-9.0, quote=-9.0, keys=0.0)

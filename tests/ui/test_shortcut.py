@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import xdotool
+from tests.ui.conftest import stop_app, xdotool
 
 pytestmark = pytest.mark.ui
 
@@ -91,7 +91,6 @@ def test_the_real_app_at_login_sits_in_the_tray_and_the_shortcut_asks(xvfb, tmp_
     launch brings the window up."""
     import os
     import shutil
-    import signal
     import subprocess
     import sys
     import time
@@ -135,11 +134,7 @@ def test_the_real_app_at_login_sits_in_the_tray_and_the_shortcut_asks(xvfb, tmp_
         assert second.returncode == 0, second.stderr
         assert wait(lambda: visible("^Assistant$"), 10), "a second launch did not show it"
     finally:
-        app.send_signal(signal.SIGTERM)
-        try:
-            app.wait(15)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop_app(app)
         tray_host.terminate()
         tray_host.wait(10)
     assert app.returncode == 0, app.stderr.read()

@@ -16,9 +16,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from assistant.core.answer import Thresholds
 from assistant.services import Services
-from tests.ui.conftest import wait_indexed
+from tests.ui.conftest import always_ask_the_model, stop_app, wait_indexed
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -116,8 +115,7 @@ def test_quit_during_indexing_and_generation_is_done_within_5_seconds(
         f"Harbour {i} floods at spring tide and has {i + 3} moorings." for i in range(40)))
     window.add_paths([tmp_path / "tides.md"])
     wait_indexed(qtbot, engine, 1)
-    engine.services.answerer.max_answer_tokens = 400
-    engine.services.answerer.thresholds = Thresholds(skip_model=-9.0, quote=-9.0, keys=0.0)
+    always_ask_the_model(engine)
     window.add_paths([_corpus(tmp_path / "many", 200)])
     window.question.setPlainText("Describe every harbour and its moorings, one by one.")
     window.send()
@@ -162,12 +160,7 @@ def test_sigterm_while_indexing_quits_cleanly(tmp_path: Path) -> None:
             time.sleep(0.5)
     finally:
         t0 = time.monotonic()
-        app.send_signal(signal.SIGTERM)
-        try:
-            rc = app.wait(15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            raise
+        rc = stop_app(app)
     took = time.monotonic() - t0
     assert rc == 0, app.stderr.read() if app.stderr else ""
     assert took < 5, f"SIGTERM to exit took {took:.1f} s"
@@ -250,11 +243,7 @@ def test_second_launch_hands_over_and_terminal_commands_are_served(tmp_path: Pat
         _wait_for_socket(home)
         assert _cli(home, "status", "--json").returncode == 0
     finally:
-        app.send_signal(signal.SIGTERM)
-        try:
-            app.wait(15)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop_app(app)
 
 
 def test_one_notification_per_indexing_run(tray_window, engine, qtbot,

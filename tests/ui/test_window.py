@@ -12,9 +12,8 @@ from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import Qt
 from PySide6.QtTest import QTest
 
-from assistant.core.answer import Thresholds
 from tests.helpers import FACT_PAGES, make_pdf
-from tests.ui.conftest import ask, drop, wait_indexed
+from tests.ui.conftest import always_ask_the_model, ask, drop, wait_indexed
 
 pytestmark = [pytest.mark.ui, pytest.mark.integration]
 
@@ -55,8 +54,7 @@ def test_stop_ends_the_answer_at_once_and_keeps_the_text(window, engine, qtbot,
         f"Station {i} has a tower of {20 + i} metres and a keeper's house." for i in range(60)))
     window.add_paths([notes / "stations.md"])
     wait_indexed(qtbot, engine, 1)
-    engine.services.answerer.max_answer_tokens = 400
-    engine.services.answerer.thresholds = Thresholds(skip_model=-9.0, quote=-9.0, keys=0.0)
+    always_ask_the_model(engine)
     window.question.setPlainText("Describe every station and its tower, one by one.")
     window.send()
     card = window.chat.answers()[-1]
