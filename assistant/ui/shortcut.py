@@ -188,8 +188,13 @@ class _Portal:
                              for s in bound if s[0] == self.ID), "")
         self._fire = fire
         self._stop = threading.Event()
-        self._rule = MatchRule(type="signal", interface=self.IFACE, member="Activated",
-                               path=self.PATH)
+        # Listening starts here, before the caller can press anything (not on the thread).
+        from jeepney.bus_messages import message_bus
+
+        rule = MatchRule(type="signal", interface=self.IFACE, member="Activated",
+                         path=self.PATH)
+        self.conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=3)
+        self._activations = self.conn.filter(rule, bufsize=16)
         self._thread = threading.Thread(target=self._loop, name="assistant-hotkey",
                                         daemon=True)
         self._thread.start()
@@ -202,7 +207,7 @@ class _Portal:
         rule = self._MatchRule(type="signal", interface="org.freedesktop.portal.Request",
                                member="Response")
         self.conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=3)
-        with self.conn.filter(rule) as queue:
+        with self.conn.filter(rule, bufsize=8) as queue:
             reply = self.conn.send_and_get_reply(
                 self._new_method_call(self._portal, method, signature, body), timeout=5)
             if reply.header.message_type.name == "error":
@@ -218,10 +223,8 @@ class _Portal:
                     return dict(results)
 
     def _loop(self) -> None:
-        from jeepney.bus_messages import message_bus
-
-        self.conn.send_and_get_reply(message_bus.AddMatch(self._rule), timeout=3)
-        with self.conn.filter(self._rule) as queue:
+        queue = self._activations.queue
+        try:
             while not self._stop.is_set():
                 try:
                     message = self.conn.recv_until_filtered(queue, timeout=0.5)
@@ -231,6 +234,8 @@ class _Portal:
                     return
                 if message.body[:2] == (self.session, self.ID):
                     self._fire()
+        finally:
+            self._activations.close()
 
     def close(self) -> None:
         self._stop.set()
