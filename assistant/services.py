@@ -230,7 +230,7 @@ class Services:
             generation.catalog, generation.store, generation.embedder, generation.chunker,
             self.rules, ParserProcess(i.parse_timeout_s, i.parse_memory_mb),
             max_file_bytes=int(i.max_file_mb * 1024 * 1024),
-            flush_chunks=max(64, self.settings.embedding.batch_size * 4),
+            flush_chunks=max(64, self.settings.embedding.batch_size * 4 or 256),
         )
         report = indexer.repair()
         if generation is self.active:

@@ -362,13 +362,16 @@ class Indexer:
         have = self.store.existing(flat) if flat else set()
         todo = [(p, c, i) for p, group in zip(pending, ids, strict=True)
                 for c, i in zip(p.chunks, group, strict=True) if i not in have]
-        # One embedding batch at a time, so a stop request waits for one batch, not all.
+        # Longest first across every file of the flush: a batch holds chunks of similar
+        # length, so little of it is padding. One batch at a time, so a stop request waits
+        # for one small batch, not the whole flush.
+        texts = {i: f"{c.context}\n{c.text}" if c.context else c.text for _, c, i in todo}
+        todo.sort(key=lambda t: len(texts[t[2]]), reverse=True)
         step = max(1, self.embedder.batch_size)
         for start in range(0, len(todo), step):
             self.interrupt()
             part = todo[start:start + step]
-            vectors = self.embedder.encode(
-                [f"{c.context}\n{c.text}" if c.context else c.text for _, c, _ in part])
+            vectors = self.embedder.encode([texts[i] for _, _, i in part])
             metas = [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
                      for p, c, _ in part]
             self.store.add([i for _, _, i in part], vectors, metas)
