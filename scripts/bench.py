@@ -55,6 +55,49 @@ def write_corpus(data_file: Path | None, folder: Path) -> list[str]:
             "How do I store a sourdough starter?", "When should I repot a plant?"]
 
 
+def eval_sentences(data_file: Path | None) -> list[str]:
+    """Real sentences to build corpora from (the eval data's, else the sample documents')."""
+    if data_file and data_file.is_file():
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+        text = " ".join(p["context"] for a in data["data"] for p in a["paragraphs"])
+    else:
+        text = " ".join(f.read_text(errors="ignore") for f in
+                        (REPO / "resources" / "sample-docs").glob("*.md"))
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if len(s) > 20]
+
+
+def write_small_files(sentences: list[str], folder: Path, n: int = 300) -> Path:
+    """``n`` Markdown notes of 1-8 paragraphs of 1-9 sentences: many small, mixed files."""
+    import random
+
+    rng = random.Random(3)
+    folder.mkdir(parents=True)
+    for f in range(n):
+        paras = [" ".join(rng.sample(sentences, rng.choice([1, 2, 4, 6, 9])))
+                 for _ in range(rng.choice([1, 1, 2, 3, 5, 8]))]
+        (folder / f"note-{f:03d}.md").write_text(f"# Note {f}\n\n" + "\n\n".join(paras))
+    return folder
+
+
+def write_large_pdfs(sentences: list[str], folder: Path, n: int = 3, pages: int = 60) -> Path:
+    """``n`` PDFs of ``pages`` pages of text each (fpdf2, a dev dependency)."""
+    import random
+
+    from fpdf import FPDF
+
+    rng = random.Random(4)
+    folder.mkdir(parents=True)
+    for f in range(n):
+        pdf = FPDF(format="A4")
+        for _ in range(pages):
+            pdf.add_page()
+            pdf.set_font("Helvetica", "", 10)
+            text = " ".join(rng.sample(sentences, 14))
+            pdf.multi_cell(0, 5, text.encode("latin-1", "replace").decode("latin-1"))
+        pdf.output(str(folder / f"report-{f}.pdf"))
+    return folder
+
+
 def bench_indexing(services, docs: Path) -> dict:
     from assistant.core.types import IndexSummary
 
@@ -371,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="edits timed for watch latency (0: skip)")
     parser.add_argument("--startup-trials", type=int, default=3,
                         help="app launches timed (0: skip; needs PySide6)")
+    parser.add_argument("--corpora", type=int, default=1,
+                        help="also index 300 small notes and 3 PDFs of 60 pages (0: skip)")
     parser.add_argument("--popup-trials", type=int, default=10,
                         help="quick-ask popups and hand-overs timed in the running app (0: skip)")
     args = parser.parse_args(argv)
@@ -387,6 +432,18 @@ def main(argv: list[str] | None = None) -> int:
         report = {"corpus": str(args.data if args.data.is_file() else "resources/sample-docs"),
                   "cpu_count": os.cpu_count()}
         report["indexing"] = bench_indexing(services, docs)
+        if args.corpora:
+            sentences = eval_sentences(args.data)
+            for name, folder in (
+                    ("small_files", write_small_files(sentences, Path(tmp) / "small")),
+                    ("large_pdfs", write_large_pdfs(sentences, Path(tmp) / "pdfs"))):
+                from assistant.config import load_settings
+
+                own = load_settings()  # a data dir of its own: nothing indexed before
+                own.data_dir = str(Path(tmp) / f"data-{name}")
+                fresh = Services(own, embedder=services.embedder)
+                report[f"indexing_{name}"] = bench_indexing(fresh, folder)
+                fresh.close()
         if args.queries:
             report["retrieval"] = bench_retrieval(services, questions, args.queries)
         if args.watch_trials:
