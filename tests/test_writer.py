@@ -252,3 +252,24 @@ def test_a_flush_embeds_its_chunks_longest_first_in_small_batches(
     assert len(lengths) == services.status()["chunks"] and len(batches) > 1
     assert lengths == sorted(lengths, reverse=True)
     assert max(len(b) for b in batches) == embedder.batch_size
+
+
+def test_the_first_flush_is_early_and_later_ones_larger(services, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first files are searchable soon; later flushes gather more chunks to sort."""
+    from assistant.core.indexer import LATER_FLUSH_FACTOR
+
+    docs = corpus(tmp_path / "docs", 40, words=10)  # one chunk each
+    indexer = services.indexer
+    indexer.flush_chunks = 4
+    sizes: list[int] = []
+    flush = indexer._flush
+
+    def recording(pending, summary):  # noqa: ANN001, ANN202
+        sizes.append(sum(len(p.chunks) for p in pending))
+        return flush(pending, summary)
+
+    monkeypatch.setattr(indexer, "_flush", recording)
+    list(indexer.index([docs]))
+    assert sizes[0] == 4 and sizes[1] == 4 * LATER_FLUSH_FACTOR and sum(sizes) == 40
+    assert consistent(services)

@@ -84,6 +84,9 @@ def _inside(path: str, folders: list[str]) -> bool:
     return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
 
 
+LATER_FLUSH_FACTOR = 4
+
+
 class Indexer:
     def __init__(self, catalog: Catalog, store: VectorStore, embedder: Embedder,
                  chunker: Chunker, rules: IgnoreRules, parser: ParserProcess,
@@ -217,7 +220,11 @@ class Indexer:
                 done += 1
             else:
                 pending.append(outcome)
-                if sum(len(p.chunks) for p in pending) >= self.flush_chunks:
+                # The first flush comes early (the first files are searchable within
+                # seconds); later ones are larger, so more chunks of similar length meet
+                # in a batch (300 small notes: 0.77 of a bare encode with 256, 0.96 with 1024).
+                limit = self.flush_chunks * (LATER_FLUSH_FACTOR if done else 1)
+                if sum(len(p.chunks) for p in pending) >= limit:
                     done += self._flush(pending, summary)
                     pending = []
             yield progress(item.path)
