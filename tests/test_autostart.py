@@ -23,8 +23,8 @@ def test_the_linux_entry_starts_this_app_hidden_and_goes_away(
     entry = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     assert entry["Type"] == "Application" and entry["Terminal"] == "false"
     # the Exec line (quoted per the Desktop Entry spec) gives back the exact command
-    assert shlex.split(entry["Exec"]) == [str(tmp_path / "my env" / "bin" / "python"), "-m",
-                                          "assistant", "gui", "--hidden"]
+    assert shlex.split(entry["Exec"]) == [str(tmp_path / "my env" / "bin" / "python"), "-I",
+                                          "-m", "assistant", "gui", "--hidden"]
     autostart.set_enabled(False)
     assert not path.exists() and not autostart.enabled()
 
