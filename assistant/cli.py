@@ -112,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK  # the running app took it (before Qt is even imported)
         from assistant.ui.app import main as gui_main
 
-        return gui_main([sys.argv[0]], paths=[p.resolve() for p in getattr(args, "paths", [])],
-                        popup=args.command == "popup", hidden=getattr(args, "hidden", False))
+        return gui_main([sys.argv[0]], paths=paths, popup=args.command == "popup",
+                        hidden=getattr(args, "hidden", False), hand_over=False)
     if args.command in SERVED:
         try:
             settings = _settings()

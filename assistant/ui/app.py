@@ -83,16 +83,18 @@ def no_display_reason() -> str:
 
 
 def main(argv: list[str] | None = None, paths: list[Path] | None = None,
-         popup: bool = False, hidden: bool = False) -> int:
+         popup: bool = False, hidden: bool = False, hand_over: bool = True) -> int:
+    """The app; ``hand_over=False`` when the caller already tried the running one."""
     os.umask(0o077)
     reason = no_display_reason()
     if reason:
         print(f"assistant: cannot open the window: {reason}", file=sys.stderr)
         return 1
-    from assistant import ipc
+    if hand_over:
+        from assistant import ipc
 
-    if ipc.hand_over_launch(paths or [], popup, hidden):
-        return 0
+        if ipc.hand_over_launch(paths or [], popup, hidden):
+            return 0
     app = make_app(argv)
     try:
         engine, window = start(paths, popup=popup, hidden=hidden)

@@ -77,11 +77,8 @@ class _X11:
             self.display = display.Display()
         except Exception as exc:  # noqa: BLE001 - Xlib raises several kinds
             raise ShortcutError(f"cannot reach the X server: {exc}") from exc
-        keysym = XK.string_to_keysym(_X_NAMES.get(key.lower(), key))
-        if not keysym and len(key) == 1:
-            keysym = XK.string_to_keysym(key.lower())
-        if not keysym:
-            keysym = XK.string_to_keysym(key.lower())
+        keysym = (XK.string_to_keysym(_X_NAMES.get(key.lower(), key))
+                   or XK.string_to_keysym(key.lower()))
         keycode = self.display.keysym_to_keycode(keysym) if keysym else 0
         if not keycode:
             self.display.close()
@@ -329,7 +326,9 @@ class GlobalShortcut(QObject):
             self.status = f"Not registered: {exc}."
             return False
         self.registered = True
-        self.status = f"Registered: {sequence} opens the quick-ask popup."
+        # the portal says which keys the desktop really bound (the user may have changed them)
+        keys = getattr(self._backend, "trigger", "") or sequence
+        self.status = f"Registered: {keys} opens the quick-ask popup."
         return True
 
     def remove(self) -> None:
