@@ -98,6 +98,66 @@ def write_large_pdfs(sentences: list[str], folder: Path, n: int = 3, pages: int 
     return folder
 
 
+def token_figures(services) -> dict:
+    """What the encoder was made to read for the indexed text: tokens per 1,000 characters
+    of source text, the share spent on overlap between neighbouring chunks and on the
+    title/heading prefix, and the share of padding in the batches the indexer forms (its
+    flushes sorted longest first, ``embedding.batch_size`` at a time)."""
+    from assistant.core.indexer import LATER_FLUSH_FACTOR
+
+    rows = services.catalog.db.execute(
+        'SELECT file_id, start, "end", context, text FROM chunks ORDER BY file_id, ordinal'
+    ).fetchall()
+    if not rows:
+        return {}
+    tokenizer = services.embedder.model.tokenizer
+    limit = services.embedder.model.max_seq_length
+
+    def count(texts: list[str]) -> list[int]:
+        ids = tokenizer(texts, add_special_tokens=True, truncation=True,
+                        max_length=limit)["input_ids"]
+        return [len(i) for i in ids]
+
+    embedded = count([f"{c}\n{x}" if c else x for _, _, _, c, x in rows])
+    contexts = [c for _, _, _, c, _ in rows]
+    prefix = [len(i) - 2 for i in tokenizer([c for c in contexts if c],
+                                            add_special_tokens=True)["input_ids"]]
+    # Source characters: each file's union of chunk spans; overlap: chunk characters that
+    # the previous chunk of the same file already covered.
+    source = overlap = chunk_chars = 0
+    last_file, reach = None, 0
+    for file_id, start, end, _, _ in rows:
+        chunk_chars += end - start
+        if file_id != last_file:
+            last_file, reach = file_id, 0
+        overlap += max(0, min(end, reach) - start)
+        source += max(0, end - max(start, reach))
+        reach = max(reach, end)
+    batch = max(1, services.embedder.batch_size)
+    first = services.indexer.flush_chunks
+    padded = 0
+    pos = 0
+    while pos < len(embedded):
+        size = first if pos == 0 else first * LATER_FLUSH_FACTOR
+        flush = sorted(embedded[pos:pos + size], reverse=True)
+        for b in range(0, len(flush), batch):
+            part = flush[b:b + batch]
+            padded += part[0] * len(part)
+        pos += size
+    total = sum(embedded)
+    return {
+        "source_chars": source,
+        "tokens_embedded": total,
+        "tokens_per_1000_chars": round(1000 * total / max(1, source), 1),
+        "overlap_share_of_chars": round(overlap / max(1, chunk_chars), 3),
+        "prefix_share_of_tokens": round(sum(prefix) / max(1, total), 3),
+        "special_token_share": round(2 * len(rows) / max(1, total), 3),
+        "padding_share_in_batches": round(1 - total / max(1, padded), 3),
+        "mean_tokens_per_chunk": round(total / len(rows), 1),
+        "chunks_at_the_encoder_limit": sum(1 for n in embedded if n >= limit),
+    }
+
+
 def bench_indexing(services, docs: Path) -> dict:
     from assistant.core.types import IndexSummary
 
@@ -123,7 +183,66 @@ def bench_indexing(services, docs: Path) -> dict:
         "ratio_to_raw_encode": round(index_rate / raw_rate, 3),
         "unchanged_rescan_seconds": round(rescan_s, 3),
         "unchanged_rescan_embedded": again.embedded_chunks,
+        "tokens": token_figures(services),
     }
+
+
+def bench_search_scale(services, folder: Path, sentences: list[str], questions: list[str],
+                       n: int, queries: int = 50) -> dict:
+    """Search (query embedding + dense + BM25 + fusion) over ``n`` synthetic chunks, with the
+    real catalog, FTS index, Chroma store and embedder. The chunks are made, not embedded:
+    each text is 8 random sentences of the eval data (its vocabulary, its lengths), each
+    vector the real embedding of one of 2,000 such sentences plus a little noise, so the HNSW
+    graph sees clustered, realistic vectors. Building them is timed apart from searching."""
+    import numpy as np
+
+    from assistant.core.catalog import Catalog
+    from assistant.core.retrieval import Retriever
+    from assistant.core.store import VectorStore
+    from assistant.core.types import Chunk
+
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(folder / "catalog.db")
+    store = VectorStore("scale", path=folder / "chroma")
+    pool = [sentences[i] for i in rng.choice(len(sentences), 2000)]
+    base = services.embedder.encode(pool)
+    per_file = 100
+    t = time.perf_counter()
+    for f in range(0, n, per_file):
+        file_id = catalog.ensure_file(str(folder / f"doc-{f // per_file}.txt"))
+        chunks = []
+        for o in range(min(per_file, n - f)):
+            text = " ".join(sentences[i] for i in rng.integers(0, len(sentences), 8))
+            chunks.append(Chunk(o, text, o * 1000, o * 1000 + len(text), None, "", ""))
+        ids = catalog.replace_chunks(file_id, chunks, f"h{f}", 1, 1)
+        ids = [r[0] for r in catalog.db.execute(
+            "SELECT chunk_id FROM chunks WHERE file_id = ? ORDER BY ordinal", (file_id,))]
+        vectors = base[rng.integers(0, len(base), len(ids))]
+        vectors = vectors + rng.normal(0, 0.02, vectors.shape).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        store.add(ids, vectors, [{"file_id": file_id, "page": -1}] * len(ids))
+    build_s = time.perf_counter() - t
+    retriever = Retriever(catalog, store, services.embedder,
+                          dense_weight=services.settings.retrieval.dense_weight)
+    asked = (questions * (1 + queries // max(1, len(questions))))[:queries]
+    for q in asked[:3]:
+        retriever.search(q, 5)  # warm caches
+    times, embed = [], []
+    for q in asked:
+        t = time.perf_counter()
+        retriever.search(q, 5)
+        times.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        services.embedder.encode([q])
+        embed.append((time.perf_counter() - t) * 1000)
+    figures = {"chunks": store.count(), "fts_rows": catalog.fts_count(),
+               "build_seconds": round(build_s, 1), "queries": len(times),
+               "search_ms_p50": round(percentile(times, 0.5), 1),
+               "search_ms_p95": round(percentile(times, 0.95), 1),
+               "query_embedding_ms_p50": round(percentile(embed, 0.5), 1)}
+    catalog.close()
+    return figures
 
 
 def bench_rescan(services, folder: Path, n: int) -> dict:
@@ -416,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="app launches timed (0: skip; needs PySide6)")
     parser.add_argument("--corpora", type=int, default=1,
                         help="also index 300 small notes and 3 PDFs of 60 pages (0: skip)")
+    parser.add_argument("--scale-chunks", type=int, nargs="*", default=[],
+                        help="search latency over this many synthetic chunks (e.g. 100000)")
     parser.add_argument("--popup-trials", type=int, default=10,
                         help="quick-ask popups and hand-overs timed in the running app (0: skip)")
     args = parser.parse_args(argv)
@@ -446,6 +567,9 @@ def main(argv: list[str] | None = None) -> int:
                 fresh.close()
         if args.queries:
             report["retrieval"] = bench_retrieval(services, questions, args.queries)
+        for n in args.scale_chunks:
+            report[f"search_at_{n}"] = bench_search_scale(
+                services, Path(tmp) / f"scale-{n}", eval_sentences(args.data), questions, n)
         if args.watch_trials:
             report["watch_latency"] = bench_watch_latency(services, Path(tmp) / "watched",
                                                           args.watch_trials)

@@ -10,7 +10,8 @@ and numbers found in the best passage, whether the kind of thing asked for (a ti
 a name) is there, and whether the model's draft held up. Each threshold setting is replayed
 over the dumped answers; the one with the most abstention on unanswerable questions whose
 false abstention on answerable ones stays within ``--max-false`` is printed, with the curve
-of the best-sentence threshold around it. Prints JSON.
+of the best-sentence threshold around it, and of the judge's threshold (the model's yes/no
+log-odds, asked after its draft, that the sources answer the question as asked). Prints JSON.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 
 def replay(records: list[dict], skip: float, quote: float, keys: float,
-           numbers: bool = True, contrary: bool = True) -> dict:
+           numbers: bool = True, contrary: bool = True, judged: float | None = None) -> dict:
     ans = [r for r in records if not r["impossible"]]
     imp = [r for r in records if r["impossible"]]
 
@@ -34,6 +35,8 @@ def replay(records: list[dict], skip: float, quote: float, keys: float,
             return True
         if contrary and c.get("contrary"):
             return True
+        if judged is not None and c.get("judged") is not None and c["judged"] < judged:
+            return True  # the model, asked after its draft, says the sources don't answer
         if r["reason"] == "":
             return False  # the model's answer held up
         if r["reason"] == "quoted":
@@ -44,6 +47,7 @@ def replay(records: list[dict], skip: float, quote: float, keys: float,
     return {
         "skip_model": round(skip, 4), "quote": round(quote, 4), "keys": keys,
         "numbers": numbers, "contrary": contrary,
+        "judged": None if judged is None else round(judged, 4),
         "abstention_on_unanswerable": round(sum(map(abstains, imp)) / max(1, len(imp)), 4),
         "false_abstention_on_answerable": round(1 - len(kept) / max(1, len(ans)), 4),
         "answer_containment": round(sum(r["contained"] for r in kept) / max(1, len(ans)), 4),
@@ -60,12 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     scores = sorted(r["confidence"]["score"] for r in records if r["confidence"])
     grid = sorted({round(scores[int(q * (len(scores) - 1))], 3) for q in
                    [i / 40 for i in range(41)]})
+    odds = sorted(r["confidence"]["judged"] for r in records
+                  if r["confidence"] and r["confidence"].get("judged") is not None)
+    judge_grid: list[float | None] = [None]
+    if odds:
+        judge_grid += sorted({round(odds[int(q * (len(odds) - 1))], 3) for q in
+                              [i / 20 for i in range(12)]})
+        grid = grid[::2]  # fewer score steps when the judge's threshold is searched too
     best = None
-    for skip, quote, keys, numbers, opposite in itertools.product(
-            grid, grid, (0.0, 0.25, 0.5, 0.75, 1.0), (False, True), (False, True)):
+    for skip, quote, keys, numbers, opposite, judged in itertools.product(
+            grid, grid, (0.0, 0.25, 0.5, 0.75, 1.0), (False, True), (False, True), judge_grid):
         if quote < skip:
             continue
-        r = replay(records, skip, quote, keys, numbers, opposite)
+        r = replay(records, skip, quote, keys, numbers, opposite, judged)
         if r["false_abstention_on_answerable"] > args.max_false:
             continue
         key = (r["abstention_on_unanswerable"], r["answer_containment"])
@@ -75,11 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     curve = []
     if chosen:
         curve = [replay(records, s, max(s, chosen["quote"]), chosen["keys"], chosen["numbers"],
-                        chosen["contrary"]) for s in grid]
+                        chosen["contrary"], chosen["judged"]) for s in grid]
     print(json.dumps({"records": len(records), "max_false_abstention": args.max_false,
                       "chosen": chosen,
                       "open": replay(records, -9, -9, 0.0, False, False),
-                      "curve_over_skip_model": curve}, indent=2))
+                      "curve_over_skip_model": curve,
+                      "curve_over_judged": [
+                          replay(records, chosen["skip_model"], chosen["quote"], chosen["keys"],
+                                 chosen["numbers"], chosen["contrary"], j)
+                          for j in judge_grid] if chosen else []}, indent=2))
     return 0
 
 

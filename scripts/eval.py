@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -230,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         services = Services()
         if args.open:
             services.answerer.thresholds = Thresholds(skip_model=-9.0, quote=-9.0, keys=0.0,
-                                                      numbers=False, contrary=False)
+                                                      numbers=False, contrary=False,
+                                                      judged=-math.inf)  # asked, never used
         t = time.perf_counter()
         summary = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
         th = services.answerer.thresholds
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                 "model": services.settings.llm.model,
                 "thresholds": {"skip_model": th.skip_model, "quote": th.quote,
                                "keys": th.keys, "numbers": th.numbers,
-                               "contrary": th.contrary},
+                               "contrary": th.contrary, "judged": th.judged},
             },
             "retrieval": retrieval_metrics(services, questions),
         }

@@ -196,3 +196,63 @@ def test_what_a_sentence_holds(text: str, kind: str, holds: bool) -> None:
     from assistant.core.evidence import has_kind
 
     assert has_kind(text, kind) is holds
+
+
+class JudgingModel(ScriptedModel):
+    """A scripted model that also answers the judge's yes/no question with fixed odds."""
+
+    def __init__(self, reply: str, odds: float):
+        super().__init__(reply)
+        self.odds = odds
+        self.judged: list[list[dict]] = []
+
+    def yes_odds(self, messages: list[dict]) -> float:
+        self.judged.append(messages)
+        return self.odds
+
+
+def judged_run(odds: float, judged: float | None, question: str = "When did the bridge open?",
+               history: list | None = None) -> tuple[AnswerDone, JudgingModel]:
+    model = JudgingModel("It opened in May 1937.", odds)
+    finder = EvidenceFinder(embed, lambda w: 1, lambda: 100)
+    answerer = Answerer(FakeRetriever(PASSAGES), model, finder,  # type: ignore[arg-type]
+                        thresholds=Thresholds(skip_model=0.3, quote=0.6, judged=judged))
+    return list(answerer.answer(question, history))[-1], model
+
+
+def test_the_judge_saying_no_is_abstention() -> None:
+    done, model = judged_run(odds=-3.0, judged=-1.0)
+    assert done.abstained and done.reason == "judged" and not done.citations
+    assert done.draft == "It opened in May 1937."  # what the model wrote is kept for --json
+    assert done.confidence["judged"] == -3.0
+    # The judge reads the best sentence and the question only, not the five sources.
+    asked = model.judged[0][-1]["content"]
+    assert "opened to traffic in May 1937" in asked and "When did the bridge open?" in asked
+    assert "Fog is common" not in asked
+
+
+def test_the_judge_saying_yes_keeps_the_answer() -> None:
+    done, _ = judged_run(odds=2.0, judged=-1.0)
+    assert not done.abstained and done.answer.startswith("It opened in May 1937 [1].")
+    assert done.confidence["judged"] == 2.0
+
+
+def test_no_judge_threshold_asks_no_judge() -> None:
+    done, model = judged_run(odds=-9.0, judged=None)
+    assert not done.abstained and model.judged == []
+    assert done.confidence["judged"] is None
+
+
+def test_the_judge_of_a_follow_up_sees_the_earlier_question() -> None:
+    done, model = judged_run(odds=1.0, judged=-1.0, question="And when did it open?",
+                             history=[("Where is the bridge?", "Over the strait [1].")])
+    assert "Earlier question: Where is the bridge?" in model.judged[0][-1]["content"]
+
+
+def test_a_generator_without_a_judge_is_not_judged() -> None:
+    model = ScriptedModel("It opened in May 1937.")
+    finder = EvidenceFinder(embed, lambda w: 1, lambda: 100)
+    answerer = Answerer(FakeRetriever(PASSAGES), model, finder,  # type: ignore[arg-type]
+                        thresholds=Thresholds(skip_model=0.3, quote=0.6, judged=5.0))
+    done = list(answerer.answer("When did the bridge open?"))[-1]
+    assert not done.abstained and done.confidence["judged"] is None

@@ -142,3 +142,21 @@ def test_unrelated_question_abstains_without_the_model(services, library: Path) 
 def test_empty_index_abstains(services) -> None:
     done, tokens = ask(services, "What is in my documents?")
     assert done.abstained and done.reason == "no-documents" and tokens == 0
+
+
+def test_the_models_judge_tells_an_answering_sentence_from_a_near_miss(generator) -> None:
+    """The real model's yes/no odds: higher for the sentence that answers than for one on the
+    same topic that does not, the same on a second asking, and the same when the prompt's
+    start is reused from the cache of a finished answer."""
+    from assistant.core.prompting import judge_messages
+
+    question = "When did the bridge open to traffic?"
+    answering = judge_messages(question, "The bridge opened to traffic in May 1937.")
+    missing = judge_messages(question, "Sea lions rest on the piers below the bridge.")
+    yes = generator.yes_odds(answering)
+    no = generator.yes_odds(missing)
+    assert yes > no
+    assert generator.yes_odds(answering) == pytest.approx(yes, abs=1e-3)
+    # After a generation on the same prompt, the prompt comes from that generation's cache.
+    "".join(generator.stream_chat(answering, 8, 0.0))
+    assert generator.yes_odds(answering) == pytest.approx(yes, abs=0.05)

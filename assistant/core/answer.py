@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from assistant.core.errors import EmptyQuestionError
 from assistant.core.evidence import Evidence, EvidenceFinder, has_kind, heading_like
 from assistant.core.llm import GenerationCancelled, LocalGenerator
-from assistant.core.prompting import NOT_FOUND, evidence_messages
+from assistant.core.prompting import NOT_FOUND, evidence_messages, judge_messages
 from assistant.core.text import stems, terms
 from assistant.core.types import (
     FAILED,
@@ -242,6 +242,9 @@ class Thresholds:
     keys: float = 0.5  # share of the question's names and numbers the best passage must hold
     numbers: bool = False  # every number in the question must be in the best passage
     contrary: bool = True  # a question asking the opposite of the evidence is not answered
+    # The model's own yes/no log-odds that the sources answer the question as asked (asked
+    # after its draft, reusing the prompt's cache); below this: not answered. None: not asked.
+    judged: float | None = None
 
 
 class Answerer:
@@ -319,6 +322,13 @@ class Answerer:
         on_topic = att is not None and att.supported and answers_question(draft, query) and any(
             c.n == best_n or _same_passage(c, found, used) for c in att.citations)
         kind_ok = has_kind(draft, confidence.kind, question)
+        if th.judged is not None:
+            confidence.judged = self._judge(judge_messages(question, found.sentences[0].text,
+                                                           earlier))
+            if confidence.judged is not None and confidence.judged < th.judged:
+                yield self._done(question, NOT_FOUND, True, [], timings, t0, "judged", draft,
+                                 confidence=confidence)
+                return
         if att is not None and on_topic and kind_ok and not declined:
             answer = att.answer
             citations = list(att.citations)
@@ -342,6 +352,14 @@ class Answerer:
         reason = "model-declined" if declined or not draft else "unsupported"
         yield self._done(question, NOT_FOUND, True, [], timings, t0, reason, draft,
                          confidence=confidence)
+
+    def _judge(self, messages: list[dict[str, str]]) -> float | None:
+        """Ask the model whether the best evidence sentence answers the question as asked:
+        its yes/no log-odds (one forward pass over about 100 tokens, no sampling)."""
+        odds = getattr(self.generator, "yes_odds", None)
+        if odds is None:  # a generator that cannot say (a remote one, a test's fake)
+            return None
+        return float(odds(messages))
 
     def _stream(self, messages: list[dict[str, str]], pieces: list[str],
                 timings: dict[str, float], cancel: threading.Event

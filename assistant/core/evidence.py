@@ -170,6 +170,7 @@ class Confidence:
     kind: str  # what the question asks for
     kind_found: bool  # the best sentences hold that kind of thing
     evidence: str = ""  # the best sentence
+    judged: float | None = None  # the model's yes/no log-odds that the sources answer it
 
     def to_json(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v)

@@ -262,6 +262,51 @@ class LocalGenerator:
                 self._cancel = None
                 chunks.close()
 
+    def _prompt_tokens(self, messages: list[Message]) -> list[int]:
+        """``messages`` in the model's own chat template, ready for the assistant's turn."""
+        from llama_cpp import llama_chat_format
+
+        llama = self.llama
+        template = llama.metadata.get("tokenizer.chat_template")
+        if template:
+            model = llama._model
+            eos, bos = model.token_eos(), model.token_bos()
+            formatter: Any = llama_chat_format.Jinja2ChatFormatter(
+                template=template,
+                eos_token=model.token_get_text(eos) if eos != -1 else "",
+                bos_token=model.token_get_text(bos) if bos != -1 else "")
+            result = formatter(messages=messages)
+            return list(llama.tokenize(result.prompt.encode("utf-8"),
+                                       add_bos=not result.added_special, special=True))
+        result = llama_chat_format.format_chatml(messages=messages)
+        return list(llama.tokenize(result.prompt.encode("utf-8"), add_bos=True, special=True))
+
+    def yes_odds(self, messages: list[Message]) -> float:
+        """The model's log-odds of replying "yes" rather than "no" to ``messages`` (one
+        forward pass, no sampling). The prompt's start that the last generation already
+        processed is reused from llama.cpp's cache, so a question appended to a finished
+        exchange costs only its own tokens."""
+        import numpy as np
+
+        llama = self.llama
+        tokens = self._prompt_tokens(messages)
+        variants = ("yes", " yes", "Yes", " Yes", "no", " no", "No", " No")
+        ids = [llama.tokenize(v.encode("utf-8"), add_bos=False, special=False) for v in variants]
+        yes = sorted({t[0] for t in ids[:4] if t})
+        no = sorted({t[0] for t in ids[4:] if t})
+        with self.lane:
+            cached = [int(t) for t in llama.input_ids[:llama.n_tokens]]
+            same = 0
+            for a, b in zip(cached, tokens[:-1], strict=False):  # the last one is evaluated
+                if a != b:
+                    break
+                same += 1
+            llama.n_tokens = same
+            llama.eval(tokens[same:])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+            logits = np.asarray(logits, dtype=np.float64)
+            return float(np.logaddexp.reduce(logits[yes]) - np.logaddexp.reduce(logits[no]))
+
     def close(self, timeout: float = 10.0) -> None:
         """Free the model (llama-cpp-python's own finaliser fails at interpreter exit). A
         running generation is stopped first: closing waits for the lane."""
