@@ -68,3 +68,18 @@ def test_same_index_and_query_give_the_same_passages(services, tmp_path: Path, e
         assert ranks(reopened) == first
     finally:
         reopened.close()
+
+
+def test_an_empty_index_is_searched_without_loading_the_embedder(tmp_path: Path) -> None:
+    """`assistant search` before anything is indexed answers at once (the embedding model
+    takes seconds to import and load)."""
+    from assistant.core.retrieval import Retriever
+
+    class NoEmbedder:
+        def encode(self, texts: list[str]) -> None:
+            raise AssertionError("the embedder was loaded for an empty index")
+
+    catalog = Catalog(tmp_path / "catalog.db")
+    retriever = Retriever(catalog, store=None, embedder=NoEmbedder())  # type: ignore[arg-type]
+    assert retriever.search("when did the bridge open", 5) == []
+    catalog.close()

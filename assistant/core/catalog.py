@@ -357,6 +357,9 @@ class Catalog(Database):
                               (f'"{word}"',)).fetchone()
         return int(row[0])
 
+    def has_chunks(self) -> bool:
+        return self.db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+
     def chunk_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 

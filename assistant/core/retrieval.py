@@ -62,6 +62,8 @@ class Retriever:
         self.dense_weight = dense_weight
 
     def search(self, query: str, k: int) -> list[Passage]:
+        if not self.catalog.has_chunks():  # nothing to find: don't load the embedder for it
+            return []
         vector = self.embedder.encode([query])[0]
         dense = self.store.query(vector, self.dense_k)
         lexical = self.catalog.bm25(fts_query(query), self.lexical_k)
