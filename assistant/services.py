@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings, load_settings
-from assistant.core.answer import Answerer
+from assistant.core.answer import Answerer, thresholds_for
 from assistant.core.catalog import Catalog
 from assistant.core.chunking import Chunker
 from assistant.core.conversations import Conversations
@@ -287,7 +287,8 @@ class Services:
     def answerer(self) -> Answerer:
         s = self.settings
         return Answerer(self, self.generator, self.evidence, s.retrieval.top_k,
-                        s.llm.max_answer_tokens, s.llm.temperature)
+                        s.llm.max_answer_tokens, s.llm.temperature,
+                        thresholds_for(getattr(self.generator, "name", "")))
 
     def status(self) -> dict[str, Any]:
         counts = self.catalog.counts()

@@ -256,3 +256,14 @@ def test_a_generator_without_a_judge_is_not_judged() -> None:
                         thresholds=Thresholds(skip_model=0.3, quote=0.6, judged=5.0))
     done = list(answerer.answer("When did the bridge open?"))[-1]
     assert not done.abstained and done.confidence["judged"] is None
+
+
+def test_the_judge_threshold_belongs_to_the_model_it_was_calibrated_on() -> None:
+    from assistant.config import DEFAULT_MODEL
+    from assistant.core.answer import thresholds_for
+
+    assert thresholds_for(DEFAULT_MODEL).judged is not None
+    assert thresholds_for("SmolLM2-135M-Instruct.Q4_1.gguf").judged is None  # other scale
+    mine = thresholds_for(DEFAULT_MODEL)
+    mine.judged = 99.0  # a caller's change stays its own
+    assert thresholds_for(DEFAULT_MODEL).judged != 99.0

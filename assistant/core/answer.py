@@ -9,6 +9,7 @@ from any thread, stops it at the next token; the AnswerDone then keeps what was 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -242,9 +243,24 @@ class Thresholds:
     keys: float = 0.5  # share of the question's names and numbers the best passage must hold
     numbers: bool = False  # every number in the question must be in the best passage
     contrary: bool = True  # a question asking the opposite of the evidence is not answered
-    # The model's own yes/no log-odds that the sources answer the question as asked (asked
-    # after its draft, reusing the prompt's cache); below this: not answered. None: not asked.
+    # The model's yes/no log-odds, asked after its draft, that the best evidence sentence
+    # answers the question as asked; below this: not answered. None: not asked.
     judged: float | None = None
+
+
+# Log-odds are on each model's own scale, so a judge threshold belongs to one model; the
+# other thresholds were chosen together with it. Calibrated on the tuning half of
+# ../shared/eval (scripts/eval.py --split tune --open --dump, scripts/calibrate.py): with
+# Qwen2.5-Coder-0.5B abstention on unanswerable questions went from 0.39 to 0.45 at false
+# abstention 0.10. A model not listed is not judged and gets the defaults.
+MODEL_THRESHOLDS = {
+    "qwen2.5-coder-0.5b-instruct.gguf": Thresholds(skip_model=0.765, quote=0.765, keys=0.5,
+                                                   judged=-1.041),
+}
+
+
+def thresholds_for(model_name: str) -> Thresholds:
+    return dataclasses.replace(MODEL_THRESHOLDS.get(model_name.lower(), Thresholds()))
 
 
 class Answerer:

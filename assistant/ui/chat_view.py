@@ -231,9 +231,12 @@ class AnswerCard(QFrame):
                 hints.append("The closest passages (in " + ", ".join(
                     html.escape(n) for n in names) + ") don't answer it.")
             if done.get("draft"):
+                why = ("asked whether the closest passage answers the question as it is "
+                       "asked, the model said no" if done.get("reason") == "judged"
+                       else "no source holds this")
                 hints.append(f'<span style="color:{c.muted}">The model wrote: “'
-                             f'{html.escape(_short(done["draft"], 220))}” — no source holds '
-                             "this, so it is not shown as an answer.</span>")
+                             f'{html.escape(_short(done["draft"], 220))}” — {why}, so it is '
+                             "not shown as an answer.</span>")
             self._show_note("<br>".join(hints))
             self.copy_sources_button.hide()
         else:
