@@ -146,8 +146,8 @@ def test_empty_index_abstains(services) -> None:
 
 def test_the_models_judge_tells_an_answering_sentence_from_a_near_miss(generator) -> None:
     """The real model's yes/no odds: higher for the sentence that answers than for one on the
-    same topic that does not, the same on a second asking, and the same when the prompt's
-    start is reused from the cache of a finished answer."""
+    same topic that does not, and the same however often it is asked and whatever the model
+    did before (a cached prefix once moved them by 0.02)."""
     from assistant.core.prompting import judge_messages
 
     question = "When did the bridge open to traffic?"
@@ -156,7 +156,8 @@ def test_the_models_judge_tells_an_answering_sentence_from_a_near_miss(generator
     yes = generator.yes_odds(answering)
     no = generator.yes_odds(missing)
     assert yes > no
-    assert generator.yes_odds(answering) == pytest.approx(yes, abs=1e-3)
-    # After a generation on the same prompt, the prompt comes from that generation's cache.
-    "".join(generator.stream_chat(answering, 8, 0.0))
-    assert generator.yes_odds(answering) == pytest.approx(yes, abs=0.05)
+    assert generator.yes_odds(answering) == pytest.approx(yes, abs=1e-6)
+    "".join(generator.stream_chat(answering, 8, 0.0))  # the same prompt, now in the cache
+    assert generator.yes_odds(answering) == pytest.approx(yes, abs=1e-6)
+    "".join(generator.stream_chat(missing, 8, 0.0))
+    assert generator.yes_odds(answering) == pytest.approx(yes, abs=1e-6)

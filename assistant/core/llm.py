@@ -283,9 +283,10 @@ class LocalGenerator:
 
     def yes_odds(self, messages: list[Message]) -> float:
         """The model's log-odds of replying "yes" rather than "no" to ``messages`` (one
-        forward pass, no sampling). The prompt's start that the last generation already
-        processed is reused from llama.cpp's cache, so a question appended to a finished
-        exchange costs only its own tokens."""
+        forward pass, no sampling). The prompt is always evaluated whole: a prefix reused from
+        llama.cpp's cache was computed in other batches and moved the odds by about 0.02,
+        enough to flip a decision at its threshold; the same question must get the same
+        verdict."""
         import numpy as np
 
         llama = self.llama
@@ -295,14 +296,8 @@ class LocalGenerator:
         yes = sorted({t[0] for t in ids[:4] if t})
         no = sorted({t[0] for t in ids[4:] if t})
         with self.lane:
-            cached = [int(t) for t in llama.input_ids[:llama.n_tokens]]
-            same = 0
-            for a, b in zip(cached, tokens[:-1], strict=False):  # the last one is evaluated
-                if a != b:
-                    break
-                same += 1
-            llama.n_tokens = same
-            llama.eval(tokens[same:])
+            llama.reset()
+            llama.eval(tokens)
             logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
             logits = np.asarray(logits, dtype=np.float64)
             return float(np.logaddexp.reduce(logits[yes]) - np.logaddexp.reduce(logits[no]))
