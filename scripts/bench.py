@@ -158,6 +158,45 @@ def token_figures(services) -> dict:
     }
 
 
+def write_holdout_like(data_file: Path, folder: Path, docs: int = 300) -> Path:
+    """A corpus shaped like the issue's hold-out one: every article of the eval data as
+    Markdown and as a PDF, plus ``docs`` package documentation files of this machine
+    (Markdown, reStructuredText and text files from the virtual environment's packages and
+    /usr/share/doc, 1-80 KB, in sorted order; which ones depends on what is installed)."""
+    import shutil
+
+    from fpdf import FPDF
+
+    folder.mkdir(parents=True)
+    data = json.loads(data_file.read_text(encoding="utf-8"))
+    for article in data["data"]:
+        title = article["title"].replace("_", " ")
+        paras = [p["context"].strip() for p in article["paragraphs"]]
+        name = re.sub(r"\W+", "_", article["title"])
+        (folder / f"{name}.md").write_text(f"# {title}\n\n" + "\n\n".join(paras) + "\n",
+                                           encoding="utf-8")
+        pdf = FPDF(format="A4")
+        pdf.add_page()
+        pdf.set_font("Helvetica", "", 10)
+        for para in paras:
+            pdf.multi_cell(0, 5, para.encode("latin-1", "replace").decode("latin-1"))
+            pdf.ln(3)
+        pdf.output(str(folder / f"{name}.pdf"))
+    roots = [Path(sys.prefix), Path("/usr/share/doc")]
+    found: list[Path] = []
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if (path.suffix.lower() in (".md", ".rst", ".txt") or path.name.startswith("README")) \
+                    and path.is_file() and not path.is_symlink() \
+                    and 1_000 <= path.stat().st_size <= 80_000 and "test" not in path.parts:
+                found.append(path)
+    (folder / "docs").mkdir()
+    for i, path in enumerate(found[:docs]):
+        suffix = path.suffix if path.suffix.lower() in (".md", ".rst", ".txt") else ".txt"
+        shutil.copy(path, folder / "docs" / f"{i:03d}-{path.stem[:40]}{suffix}")
+    return folder
+
+
 def bench_indexing(services, docs: Path) -> dict:
     from assistant.core.types import IndexSummary
 
@@ -262,6 +301,94 @@ def bench_rescan(services, folder: Path, n: int) -> dict:
     return {"files": n, "first_index_seconds": round(first_s, 2),
             "first_index_files_per_s": round(first.added / first_s, 1),
             "rescan_seconds": round(rescan_s, 3), "rescan_files_per_s": round(n / rescan_s, 1),
+            "rescan_unchanged": again.unchanged, "rescan_embedded": again.embedded_chunks}
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (Linux /proc; 0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def bench_pipeline(tmp: Path, sentences: list[str], n: int) -> dict:
+    """The indexing pipeline at scale without the encoder's cost: ``n`` small notes (one or
+    two chunks each) through the real scanner, loaders, chunker (the real tokenizer), catalog,
+    FTS and Chroma, with vectors made from a hash of each text instead of the model's forward
+    pass (which would take about 50 minutes per 100k chunks here). Resident memory is sampled
+    every 0.2 s: it must level off, not grow with the corpus. Then a rescan that finds every
+    file unchanged."""
+    import hashlib
+    import threading
+
+    import numpy as np
+
+    from assistant.config import load_settings
+    from assistant.core.embedding import Embedder
+    from assistant.core.types import IndexSummary
+    from assistant.services import Services
+
+    class HashEmbedder(Embedder):
+        @property
+        def dimension(self) -> int:
+            return 384
+
+        def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+            out = np.empty((len(texts), 384), dtype=np.float32)
+            for row, text in enumerate(texts):
+                seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())
+                out[row] = np.random.default_rng(seed).standard_normal(384)
+            return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    folder = tmp / "pipeline"
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        sub = folder / f"{i // 1000:03d}"
+        if i % 1000 == 0:
+            sub.mkdir(parents=True)
+        count = int(rng.integers(2, 9))
+        text = " ".join(sentences[j] for j in rng.integers(0, len(sentences), count))
+        (sub / f"note-{i:06d}.txt").write_text(f"Note {i}\n\n{text}\n", encoding="utf-8")
+    own = load_settings()
+    own.data_dir = str(tmp / "data-pipeline")
+    services = Services(own, embedder=HashEmbedder())
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        start = time.perf_counter()
+        while not stop.wait(0.2):
+            samples.append((time.perf_counter() - start, rss_mb()))
+
+    before = rss_mb()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t = time.perf_counter()
+    first = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
+    index_s = time.perf_counter() - t
+    stop.set()
+    sampler.join()
+    t = time.perf_counter()
+    again = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
+    rescan_s = time.perf_counter() - t
+    chunks = services.catalog.chunk_count()
+    services.close()
+    quarters = {}
+    if samples:
+        end = samples[-1][0]
+        for q in (0.25, 0.5, 0.75, 1.0):
+            quarters[f"rss_mb_at_{int(q * 100)}pct"] = round(
+                max(r for s, r in samples if s <= q * end + 1e-9), 1)
+    return {"files": n, "chunks": chunks, "index_seconds": round(index_s, 1),
+            "files_per_s_without_encoder": round(first.added / index_s, 1),
+            "rss_mb_before": round(before, 1),
+            "rss_mb_peak": round(max((r for _, r in samples), default=before), 1), **quarters,
+            "rescan_seconds": round(rescan_s, 2),
+            "rescan_files_per_s": round(n / rescan_s, 1),
             "rescan_unchanged": again.unchanged, "rescan_embedded": again.embedded_chunks}
 
 
@@ -537,6 +664,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="also index 300 small notes and 3 PDFs of 60 pages (0: skip)")
     parser.add_argument("--scale-chunks", type=int, nargs="*", default=[],
                         help="search latency over this many synthetic chunks (e.g. 100000)")
+    parser.add_argument("--holdout-like", action="store_true",
+                        help="also index the eval articles (Markdown + PDF) and 300 package "
+                        "documentation files of this machine, like the issue's hold-out corpus")
+    parser.add_argument("--pipeline-files", type=int, default=0,
+                        help="index this many small notes with hashed vectors: memory and "
+                        "rescan at scale without the encoder's cost (e.g. 100000)")
     parser.add_argument("--popup-trials", type=int, default=10,
                         help="quick-ask popups and hand-overs timed in the running app (0: skip)")
     args = parser.parse_args(argv)
@@ -567,6 +700,18 @@ def main(argv: list[str] | None = None) -> int:
                 fresh.close()
         if args.queries:
             report["retrieval"] = bench_retrieval(services, questions, args.queries)
+        if args.holdout_like:
+            from assistant.config import load_settings
+
+            own = load_settings()
+            own.data_dir = str(Path(tmp) / "data-holdout")
+            fresh = Services(own, embedder=services.embedder)
+            report["indexing_holdout_like"] = bench_indexing(
+                fresh, write_holdout_like(args.data, Path(tmp) / "holdout"))
+            fresh.close()
+        if args.pipeline_files:
+            report["pipeline"] = bench_pipeline(Path(tmp), eval_sentences(args.data),
+                                                args.pipeline_files)
         for n in args.scale_chunks:
             report[f"search_at_{n}"] = bench_search_scale(
                 services, Path(tmp) / f"scale-{n}", eval_sentences(args.data), questions, n)

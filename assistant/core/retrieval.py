@@ -10,6 +10,7 @@ always give the same passages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -20,6 +21,10 @@ from assistant.core.text import STOPWORDS, terms
 from assistant.core.types import Passage
 
 __all__ = ["STOPWORDS", "Retriever", "fts_query", "fuse", "rrf", "terms"]
+
+# The keyword search needs no query vector, so it runs beside the embedding and the dense
+# search (SQLite releases the GIL while it ranks; each thread has its own connection).
+_LEXICAL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assistant-bm25")
 
 
 def fts_query(text: str) -> str:
@@ -64,9 +69,13 @@ class Retriever:
     def search(self, query: str, k: int) -> list[Passage]:
         if not self.catalog.has_chunks():  # nothing to find: don't load the embedder for it
             return []
-        vector = self.embedder.encode([query])[0]
-        dense = self.store.query(vector, self.dense_k)
-        lexical = self.catalog.bm25(fts_query(query), self.lexical_k)
+        lexical_job = _LEXICAL.submit(self.catalog.bm25, fts_query(query), self.lexical_k)
+        try:
+            vector = self.embedder.encode([query])[0]
+            dense = self.store.query(vector, self.dense_k)
+        finally:
+            wait([lexical_job])  # never left running on a catalog the caller may close
+        lexical = lexical_job.result()
         known = self.catalog.passages(list({i for i, _ in dense} | {i for i, _ in lexical}))
         # Vectors the catalog doesn't know (left by an interrupted run) are never shown.
         dense = [(i, v) for i, v in dense if i in known]
