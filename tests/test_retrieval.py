@@ -83,3 +83,65 @@ def test_an_empty_index_is_searched_without_loading_the_embedder(tmp_path: Path)
     retriever = Retriever(catalog, store=None, embedder=NoEmbedder())  # type: ignore[arg-type]
     assert retriever.search("when did the bridge open", 5) == []
     catalog.close()
+
+
+class _Catalog:
+    """A catalog whose keyword search takes a while, or fails."""
+
+    def __init__(self, fail: bool = False):
+        import threading
+
+        self.fail = fail
+        self.finished = threading.Event()
+
+    def has_chunks(self) -> bool:
+        return True
+
+    def bm25(self, match: str, limit: int) -> list[tuple[str, float]]:
+        import time
+
+        time.sleep(0.2)
+        self.finished.set()
+        if self.fail:
+            raise RuntimeError("database disk image is malformed")
+        return [("a", 2.0)]
+
+    def passages(self, ids: list[str]) -> dict:
+        from assistant.core.types import Passage
+
+        return {i: Passage(i, "/d/x.txt", None, 0, 1, "x") for i in ids}
+
+
+def test_a_failing_keyword_search_fails_the_search() -> None:
+    import numpy as np
+
+    from assistant.core.retrieval import Retriever
+
+    class Embed:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return np.ones((1, 4), dtype=np.float32)
+
+    class Store:
+        def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+            return [("a", 0.9)]
+
+    retriever = Retriever(_Catalog(fail=True), Store(), Embed())  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="malformed"):
+        retriever.search("bridge", 5)
+
+
+def test_a_failing_embedder_still_waits_for_the_keyword_search() -> None:
+    """The keyword search runs beside the embedding; when the embedding fails, the search
+    returns that error only after the keyword side is done (the caller may close the
+    catalog next)."""
+    from assistant.core.retrieval import Retriever
+
+    class Broken:
+        def encode(self, texts: list[str]) -> None:
+            raise MemoryError("no room for the query vector")
+
+    catalog = _Catalog()
+    retriever = Retriever(catalog, store=None, embedder=Broken())  # type: ignore[arg-type]
+    with pytest.raises(MemoryError):
+        retriever.search("bridge", 5)
+    assert catalog.finished.is_set()
