@@ -304,6 +304,16 @@ def bench_rescan(services, folder: Path, n: int) -> dict:
             "rescan_unchanged": again.unchanged, "rescan_embedded": again.embedded_chunks}
 
 
+def fresh_services(data_dir: Path, embedder):  # noqa: ANN001, ANN201
+    """Services on a data dir of their own (nothing indexed before), sharing ``embedder``."""
+    from assistant.config import load_settings
+    from assistant.services import Services
+
+    own = load_settings()
+    own.data_dir = str(data_dir)
+    return Services(own, embedder=embedder)
+
+
 def rss_mb() -> float:
     """This process's resident memory now (Linux /proc; 0 elsewhere)."""
     try:
@@ -327,10 +337,8 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int) -> dict:
 
     import numpy as np
 
-    from assistant.config import load_settings
     from assistant.core.embedding import Embedder
     from assistant.core.types import IndexSummary
-    from assistant.services import Services
 
     class HashEmbedder(Embedder):
         @property
@@ -353,9 +361,7 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int) -> dict:
         count = int(rng.integers(2, 9))
         text = " ".join(sentences[j] for j in rng.integers(0, len(sentences), count))
         (sub / f"note-{i:06d}.txt").write_text(f"Note {i}\n\n{text}\n", encoding="utf-8")
-    own = load_settings()
-    own.data_dir = str(tmp / "data-pipeline")
-    services = Services(own, embedder=HashEmbedder())
+    services = fresh_services(tmp / "data-pipeline", HashEmbedder())
     samples: list[tuple[float, float]] = []
     stop = threading.Event()
 
@@ -382,7 +388,7 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int) -> dict:
         end = samples[-1][0]
         for q in (0.25, 0.5, 0.75, 1.0):
             quarters[f"rss_mb_at_{int(q * 100)}pct"] = round(
-                max(r for s, r in samples if s <= q * end + 1e-9), 1)
+                max((r for s, r in samples if s <= q * end + 1e-9), default=samples[0][1]), 1)
     return {"files": n, "chunks": chunks, "index_seconds": round(index_s, 1),
             "files_per_s_without_encoder": round(first.added / index_s, 1),
             "rss_mb_before": round(before, 1),
@@ -691,21 +697,13 @@ def main(argv: list[str] | None = None) -> int:
             for name, folder in (
                     ("small_files", write_small_files(sentences, Path(tmp) / "small")),
                     ("large_pdfs", write_large_pdfs(sentences, Path(tmp) / "pdfs"))):
-                from assistant.config import load_settings
-
-                own = load_settings()  # a data dir of its own: nothing indexed before
-                own.data_dir = str(Path(tmp) / f"data-{name}")
-                fresh = Services(own, embedder=services.embedder)
+                fresh = fresh_services(Path(tmp) / f"data-{name}", services.embedder)
                 report[f"indexing_{name}"] = bench_indexing(fresh, folder)
                 fresh.close()
         if args.queries:
             report["retrieval"] = bench_retrieval(services, questions, args.queries)
         if args.holdout_like:
-            from assistant.config import load_settings
-
-            own = load_settings()
-            own.data_dir = str(Path(tmp) / "data-holdout")
-            fresh = Services(own, embedder=services.embedder)
+            fresh = fresh_services(Path(tmp) / "data-holdout", services.embedder)
             report["indexing_holdout_like"] = bench_indexing(
                 fresh, write_holdout_like(args.data, Path(tmp) / "holdout"))
             fresh.close()
