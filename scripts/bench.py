@@ -345,6 +345,9 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int) -> dict:
         def dimension(self) -> int:
             return 384
 
+        def load(self) -> None:  # no model to load
+            pass
+
         def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
             out = np.empty((len(texts), 384), dtype=np.float32)
             for row, text in enumerate(texts):

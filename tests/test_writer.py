@@ -110,6 +110,26 @@ def test_stop_mid_batch_keeps_a_consistent_index_that_resumes(services, tmp_path
     assert services.status()["files"] == 40 and consistent(services)
 
 
+def test_a_stop_asked_while_the_model_loads_embeds_nothing(services, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """The model loads on the first flush (seconds of imports that cannot be cut short); a
+    stop asked meanwhile ends the run before the first batch is encoded."""
+    docs = corpus(tmp_path / "docs", 5, words=120)
+    writer = services.writer(folders=[], watch=False).start()
+    encoded: list[int] = []
+    for embedder in services._embedders.values():
+        monkeypatch.setattr(embedder, "load", lambda: writer.stop(0))  # Ctrl+C meanwhile
+        real = embedder.encode
+        monkeypatch.setattr(embedder, "encode",
+                            lambda texts, *a, _real=real, **k: encoded.append(len(texts))
+                            or _real(texts, *a, **k))
+    request = writer.index([docs])
+    assert request.wait(60) is not None and request.result.cancelled
+    writer.stop(10)
+    assert encoded == [] and services.store.count() == 0 and consistent(services)
+
+
 def test_pause_holds_indexing_and_resume_finishes(services, tmp_path: Path) -> None:
     docs = corpus(tmp_path / "docs", 12)
     writer = services.writer(folders=[], watch=False).start()

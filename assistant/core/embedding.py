@@ -124,6 +124,10 @@ class Embedder:
                 self._model = model
         return self._model
 
+    def load(self) -> None:
+        """Load the model now (it loads on first use otherwise)."""
+        self.model  # noqa: B018
+
     def _serialise_tokenizing(self, model: Any) -> None:
         """Run the model's tokenizing step (not its forward pass) under a lock."""
         for name in ("preprocess", "tokenize"):

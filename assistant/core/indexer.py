@@ -375,6 +375,12 @@ class Indexer:
         texts = {i: f"{c.context}\n{c.text}" if c.context else c.text for _, c, i in todo}
         todo.sort(key=lambda t: len(texts[t[2]]), reverse=True)
         step = max(1, self.embedder.batch_size)
+        if todo:
+            # The first flush loads the model (seconds of imports no stop request can cut
+            # short); a stop asked meanwhile is honoured before the first batch, not after.
+            load = getattr(self.embedder, "load", None)
+            if load is not None:
+                load()
         for start in range(0, len(todo), step):
             self.interrupt()
             part = todo[start:start + step]
