@@ -235,7 +235,7 @@ def bench_search_scale(services, folder: Path, sentences: list[str], questions: 
     graph sees clustered, realistic vectors. Building them is timed apart from searching."""
     import numpy as np
 
-    from assistant.core.catalog import Catalog
+    from assistant.core.catalog import Catalog, chunk_id
     from assistant.core.retrieval import Retriever
     from assistant.core.store import VectorStore
     from assistant.core.types import Chunk
@@ -254,9 +254,8 @@ def bench_search_scale(services, folder: Path, sentences: list[str], questions: 
         for o in range(min(per_file, n - f)):
             text = " ".join(sentences[i] for i in rng.integers(0, len(sentences), 8))
             chunks.append(Chunk(o, text, o * 1000, o * 1000 + len(text), None, "", ""))
-        ids = catalog.replace_chunks(file_id, chunks, f"h{f}", 1, 1)
-        ids = [r[0] for r in catalog.db.execute(
-            "SELECT chunk_id FROM chunks WHERE file_id = ? ORDER BY ordinal", (file_id,))]
+        catalog.replace_chunks(file_id, chunks, f"h{f}", 1, 1)
+        ids = [chunk_id(file_id, f"h{f}", c.ordinal) for c in chunks]
         vectors = base[rng.integers(0, len(base), len(ids))]
         vectors = vectors + rng.normal(0, 0.02, vectors.shape).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)

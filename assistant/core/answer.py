@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assistant.core.errors import EmptyQuestionError
-from assistant.core.evidence import Evidence, EvidenceFinder, has_kind, heading_like
+from assistant.core.evidence import (
+    Confidence,
+    Evidence,
+    EvidenceFinder,
+    has_kind,
+    heading_like,
+)
 from assistant.core.llm import GenerationCancelled, LocalGenerator
 from assistant.core.prompting import NOT_FOUND, evidence_messages, judge_messages
 from assistant.core.text import stems, terms
@@ -338,14 +344,19 @@ class Answerer:
         on_topic = att is not None and att.supported and answers_question(draft, query) and any(
             c.n == best_n or _same_passage(c, found, used) for c in att.citations)
         kind_ok = has_kind(draft, confidence.kind, question)
-        if th.judged is not None:
-            confidence.judged = self._judge(judge_messages(question, found.sentences[0].text,
-                                                           earlier))
-            if confidence.judged is not None and confidence.judged < th.judged:
-                yield self._done(question, NOT_FOUND, True, [], timings, t0, "judged", draft,
-                                 confidence=confidence)
-                return
-        if att is not None and on_topic and kind_ok and not declined:
+        answers = att is not None and on_topic and kind_ok and not declined
+        # The model's draft is off, but a sentence of the documents may answer: quote it
+        # (the best one that holds what was asked: a number for "how many", ...).
+        pick = None if answers else _quotable(found, used, th.quote, confidence.kind, question)
+        quotes = pick is not None and confidence.kind_found
+        # The judge is asked only when something would be shown: its "no" then abstains.
+        if (answers or quotes) and self._judged_no(th, confidence, question, best.text,
+                                                    earlier):
+            yield self._done(question, NOT_FOUND, True, [], timings, t0, "judged", draft,
+                             confidence=confidence)
+            return
+        if answers:
+            assert att is not None
             answer = att.answer
             citations = list(att.citations)
             if not _drawn_from(draft, best.text, query):  # the best evidence says more
@@ -355,10 +366,8 @@ class Answerer:
             yield self._done(question, answer, False, citations, timings, t0, "", draft,
                              unsupported=unsupported, attribution=att, confidence=confidence)
             return
-        pick = _quotable(found, used, th.quote, confidence.kind, question)
-        if pick is not None and confidence.kind_found:
-            # The model's draft is off, but a sentence of the documents answers: quote it
-            # (the best one that holds what was asked: a number for "how many", ...).
+        if quotes:
+            assert pick is not None
             n = used.index(found.passages[pick.passage]) + 1
             answer = f"> {quote(pick.text)} [{n}]"
             citations = _with_citation([], used, n, pick.score)
@@ -369,13 +378,16 @@ class Answerer:
         yield self._done(question, NOT_FOUND, True, [], timings, t0, reason, draft,
                          confidence=confidence)
 
-    def _judge(self, messages: list[dict[str, str]]) -> float | None:
-        """Ask the model whether the best evidence sentence answers the question as asked:
-        its yes/no log-odds (one forward pass over about 100 tokens, no sampling)."""
+    def _judged_no(self, th: Thresholds, confidence: Confidence, question: str,
+                   sentence: str, earlier: str) -> bool:
+        """Ask the model whether the best evidence sentence answers the question as asked
+        (its yes/no log-odds, recorded in ``confidence``; one forward pass over about 100
+        tokens, no sampling); True when it clearly says no."""
         odds = getattr(self.generator, "yes_odds", None)
-        if odds is None:  # a generator that cannot say (a remote one, a test's fake)
-            return None
-        return float(odds(messages))
+        if th.judged is None or odds is None:  # not calibrated, or a generator that can't say
+            return False
+        confidence.judged = float(odds(judge_messages(question, sentence, earlier)))
+        return confidence.judged < th.judged
 
     def _stream(self, messages: list[dict[str, str]], pieces: list[str],
                 timings: dict[str, float], cancel: threading.Event

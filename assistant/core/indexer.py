@@ -378,9 +378,7 @@ class Indexer:
         if todo:
             # The first flush loads the model (seconds of imports no stop request can cut
             # short); a stop asked meanwhile is honoured before the first batch, not after.
-            load = getattr(self.embedder, "load", None)
-            if load is not None:
-                load()
+            self.embedder.load()
         for start in range(0, len(todo), step):
             self.interrupt()
             part = todo[start:start + step]

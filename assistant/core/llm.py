@@ -131,6 +131,7 @@ class LocalGenerator:
         self._abort = threading.Event()  # close(): stop whatever runs
         self._cancel: threading.Event | None = None  # the running stream's cancel request
         self._abort_callback: Any = None
+        self._judging: tuple[Any, Any, list[int], list[int]] | None = None
 
     @property
     def name(self) -> str:
@@ -262,24 +263,28 @@ class LocalGenerator:
                 self._cancel = None
                 chunks.close()
 
-    def _prompt_tokens(self, messages: list[Message]) -> list[int]:
-        """``messages`` in the model's own chat template, ready for the assistant's turn."""
-        from llama_cpp import llama_chat_format
-
+    def _judge_setup(self) -> tuple[Any, list[int], list[int]]:
+        """The chat template's formatter and the token ids of "yes" and "no" (with and
+        without a leading space or capital), made once per loaded model."""
         llama = self.llama
-        template = llama.metadata.get("tokenizer.chat_template")
-        if template:
-            model = llama._model
-            eos, bos = model.token_eos(), model.token_bos()
-            formatter: Any = llama_chat_format.Jinja2ChatFormatter(
-                template=template,
-                eos_token=model.token_get_text(eos) if eos != -1 else "",
-                bos_token=model.token_get_text(bos) if bos != -1 else "")
-            result = formatter(messages=messages)
-            return list(llama.tokenize(result.prompt.encode("utf-8"),
-                                       add_bos=not result.added_special, special=True))
-        result = llama_chat_format.format_chatml(messages=messages)
-        return list(llama.tokenize(result.prompt.encode("utf-8"), add_bos=True, special=True))
+        if self._judging is None or self._judging[0] is not llama:
+            from llama_cpp import llama_chat_format
+
+            template = llama.metadata.get("tokenizer.chat_template")
+            formatter: Any = llama_chat_format.format_chatml
+            if template:
+                model = llama._model
+                eos, bos = model.token_eos(), model.token_bos()
+                formatter = llama_chat_format.Jinja2ChatFormatter(
+                    template=template,
+                    eos_token=model.token_get_text(eos) if eos != -1 else "",
+                    bos_token=model.token_get_text(bos) if bos != -1 else "")
+            ids = [llama.tokenize(v.encode("utf-8"), add_bos=False, special=False)
+                   for v in ("yes", " yes", "Yes", " Yes", "no", " no", "No", " No")]
+            yes = sorted({t[0] for t in ids[:4] if t})
+            no = sorted({t[0] for t in ids[4:] if t})
+            self._judging = (llama, formatter, yes, no)
+        return self._judging[1], self._judging[2], self._judging[3]
 
     def yes_odds(self, messages: list[Message]) -> float:
         """The model's log-odds of replying "yes" rather than "no" to ``messages`` (one
@@ -290,11 +295,10 @@ class LocalGenerator:
         import numpy as np
 
         llama = self.llama
-        tokens = self._prompt_tokens(messages)
-        variants = ("yes", " yes", "Yes", " Yes", "no", " no", "No", " No")
-        ids = [llama.tokenize(v.encode("utf-8"), add_bos=False, special=False) for v in variants]
-        yes = sorted({t[0] for t in ids[:4] if t})
-        no = sorted({t[0] for t in ids[4:] if t})
+        formatter, yes, no = self._judge_setup()
+        result = formatter(messages=messages)
+        tokens = llama.tokenize(result.prompt.encode("utf-8"),
+                                add_bos=not result.added_special, special=True)
         with self.lane:
             llama.reset()
             llama.eval(tokens)
@@ -313,6 +317,7 @@ class LocalGenerator:
             try:
                 self._llama.close()
                 self._llama = None
+                self._judging = None
                 self.state = UNLOADED
             finally:
                 self._abort.clear()
