@@ -226,13 +226,58 @@ def bench_indexing(services, docs: Path) -> dict:
     }
 
 
-def bench_search_scale(services, folder: Path, sentences: list[str], questions: list[str],
+def real_text_windows(data_file: Path | None, sentences: list[str]):  # noqa: ANN201
+    """Endless (source, text) windows of about 1,000 characters, in order through real text:
+    the eval articles, then this machine's documentation and Python sources (the virtual
+    environment's packages and /usr/share/doc, in sorted order). Each pass over the sources
+    starts half a window later, so a corpus larger than the text repeats no window."""
+    sources: list[str] = []
+    if data_file and data_file.is_file():
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+        sources += [" ".join(p["context"] for p in a["paragraphs"]) for a in data["data"]]
+    else:
+        sources.append(" ".join(sentences))
+    for root in (Path(sys.prefix), Path("/usr/share/doc")):
+        for path in sorted(root.rglob("*")):
+            if path.suffix.lower() in (".md", ".rst", ".txt", ".py") and path.is_file() \
+                    and not path.is_symlink() and path.stat().st_size >= 1_000:
+                try:
+                    sources.append(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    continue
+    shift = 0
+    while True:
+        for i, text in enumerate(sources):
+            for start in range(shift, len(text), 900):
+                yield i, text[start:start + 1_000]
+        shift += 450
+
+
+def scale_texts(kind: str, data_file: Path | None, sentences: list[str], rng):  # noqa: ANN001, ANN201
+    """Endless (source, text) chunk texts for the scale bench.
+
+    ``mixed``: each text is 8 random sentences of the eval data, so every chunk mixes all its
+    topics: its words occur in most chunks, the worst case for the keyword search, which ranks
+    every chunk holding any word of the question. ``windows``: consecutive text of many real
+    documents (:func:`real_text_windows`), as a library of different topics is."""
+    if kind == "windows":
+        yield from real_text_windows(data_file, sentences)
+        return
+    n = 0
+    while True:
+        yield n // 100, " ".join(sentences[i] for i in rng.integers(0, len(sentences), 8))
+        n += 1
+
+
+def bench_search_scale(services, folder: Path, texts, questions: list[str],  # noqa: ANN001
                        n: int, queries: int = 50) -> dict:
-    """Search (query embedding + dense + BM25 + fusion) over ``n`` synthetic chunks, with the
-    real catalog, FTS index, Chroma store and embedder. The chunks are made, not embedded:
-    each text is 8 random sentences of the eval data (its vocabulary, its lengths), each
-    vector the real embedding of one of 2,000 such sentences plus a little noise, so the HNSW
-    graph sees clustered, realistic vectors. Building them is timed apart from searching."""
+    """Search (query embedding + dense + BM25 + fusion) over ``n`` chunks made from ``texts``
+    (:func:`scale_texts`), with the real catalog, FTS index, Chroma store and embedder. The
+    chunks are stored, not embedded: each vector is the real embedding of one of 2,000 of
+    the texts plus a little noise, so the HNSW graph sees clustered, realistic vectors.
+    Building them is timed apart from searching."""
+    import itertools
+
     import numpy as np
 
     from assistant.core.catalog import Catalog, chunk_id
@@ -244,16 +289,14 @@ def bench_search_scale(services, folder: Path, sentences: list[str], questions: 
     folder.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(folder / "catalog.db")
     store = VectorStore("scale", path=folder / "chroma")
-    pool = [sentences[i] for i in rng.choice(len(sentences), 2000)]
-    base = services.embedder.encode(pool)
+    made = list(itertools.islice(texts, n))
+    base = services.embedder.encode([made[i][1] for i in rng.choice(len(made), 2000)])
     per_file = 100
     t = time.perf_counter()
-    for f in range(0, n, per_file):
-        file_id = catalog.ensure_file(str(folder / f"doc-{f // per_file}.txt"))
-        chunks = []
-        for o in range(min(per_file, n - f)):
-            text = " ".join(sentences[i] for i in rng.integers(0, len(sentences), 8))
-            chunks.append(Chunk(o, text, o * 1000, o * 1000 + len(text), None, "", ""))
+    for f, group in itertools.groupby(enumerate(made), key=lambda x: (x[1][0], x[0] // per_file)):
+        file_id = catalog.ensure_file(str(folder / f"doc-{f[0]}-{f[1]}.txt"))
+        chunks = [Chunk(o, text, o * 1000, o * 1000 + len(text), None, "", "")
+                  for o, (_, (_, text)) in enumerate(group)]
         catalog.replace_chunks(file_id, chunks, f"h{f}", 1, 1)
         ids = [chunk_id(file_id, f"h{f}", c.ordinal) for c in chunks]
         vectors = base[rng.integers(0, len(base), len(ids))]
@@ -261,12 +304,13 @@ def bench_search_scale(services, folder: Path, sentences: list[str], questions: 
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         store.add(ids, vectors, [{"file_id": file_id, "page": -1}] * len(ids))
     build_s = time.perf_counter() - t
+    del made
     retriever = Retriever(catalog, store, services.embedder,
                           dense_weight=services.settings.retrieval.dense_weight)
     asked = (questions * (1 + queries // max(1, len(questions))))[:queries]
     for q in asked[:3]:
         retriever.search(q, 5)  # warm caches
-    times, embed = [], []
+    times, embed, lexical = [], [], []
     for q in asked:
         t = time.perf_counter()
         retriever.search(q, 5)
@@ -274,11 +318,16 @@ def bench_search_scale(services, folder: Path, sentences: list[str], questions: 
         t = time.perf_counter()
         services.embedder.encode([q])
         embed.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        retriever.keyword_search(q)
+        lexical.append((time.perf_counter() - t) * 1000)
     figures = {"chunks": store.count(), "fts_rows": catalog.fts_count(),
                "build_seconds": round(build_s, 1), "queries": len(times),
                "search_ms_p50": round(percentile(times, 0.5), 1),
                "search_ms_p95": round(percentile(times, 0.95), 1),
-               "query_embedding_ms_p50": round(percentile(embed, 0.5), 1)}
+               "query_embedding_ms_p50": round(percentile(embed, 0.5), 1),
+               "keyword_search_ms_p50": round(percentile(lexical, 0.5), 1),
+               "keyword_search_ms_p95": round(percentile(lexical, 0.95), 1)}
     catalog.close()
     return figures
 
@@ -672,6 +721,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="also index 300 small notes and 3 PDFs of 60 pages (0: skip)")
     parser.add_argument("--scale-chunks", type=int, nargs="*", default=[],
                         help="search latency over this many synthetic chunks (e.g. 100000)")
+    parser.add_argument("--scale-text", choices=("windows", "mixed"), default="windows",
+                        help="the scale bench's chunk texts: windows of real documents on "
+                        "many topics, or random mixes of the eval sentences (the keyword "
+                        "search's worst case: every chunk holds the question's words)")
     parser.add_argument("--holdout-like", action="store_true",
                         help="also index the eval articles (Markdown + PDF) and 300 package "
                         "documentation files of this machine, like the issue's hold-out corpus")
@@ -713,8 +766,12 @@ def main(argv: list[str] | None = None) -> int:
             report["pipeline"] = bench_pipeline(Path(tmp), eval_sentences(args.data),
                                                 args.pipeline_files)
         for n in args.scale_chunks:
-            report[f"search_at_{n}"] = bench_search_scale(
-                services, Path(tmp) / f"scale-{n}", eval_sentences(args.data), questions, n)
+            import numpy as np
+
+            texts = scale_texts(args.scale_text, args.data, eval_sentences(args.data),
+                                np.random.default_rng(0))
+            report[f"search_at_{n}_{args.scale_text}"] = bench_search_scale(
+                services, Path(tmp) / f"scale-{n}", texts, questions, n, args.queries or 50)
         if args.watch_trials:
             report["watch_latency"] = bench_watch_latency(services, Path(tmp) / "watched",
                                                           args.watch_trials)

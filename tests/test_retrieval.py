@@ -27,6 +27,31 @@ def test_fts_query_never_breaks_sqlite(tmp_path: Path, query: str) -> None:
     cat.bm25(fts_query(query), 5)  # must not raise
 
 
+def test_keyword_search_leaves_out_words_in_over_half_the_passages(tmp_path: Path) -> None:
+    """A word in most passages has no BM25 weight; leaving it out of the search (which then
+    scores far fewer passages) ranks the others exactly as before."""
+    from assistant.core.retrieval import Retriever
+
+    cat = Catalog(tmp_path / "c.sqlite3")
+    texts = [f"The river flows past mill number {i} in the valley." for i in range(8)]
+    texts += ["A stone bridge crosses the river near the mill.",
+              "The old bridge was rebuilt after the flood.",
+              "Bridges and bridge tolls were common in the county."]
+    fid = cat.ensure_file("/notes.txt")
+    cat.replace_chunks(fid, [Chunk(i, t, 0, len(t), None, "", "") for i, t in enumerate(texts)],
+                       "cd" * 8, 1, 1)
+    retriever = Retriever(cat, store=None, embedder=None)  # type: ignore[arg-type]
+    full = cat.bm25(fts_query("river bridge"), 30)
+    assert len(full) == 11  # every passage holds "river" or "bridge"
+    kept = retriever.keyword_search("river bridge")
+    assert len(kept) == 3  # only the passages holding "bridge" were scored
+    assert [round(s, 4) for _, s in kept] == [round(s, 4) for _, s in full[:3]]
+    assert {i for i, _ in kept} == {i for i, _ in full[:3]}
+    # A question of common words only keeps them: there is nothing else to search for.
+    assert len(retriever.keyword_search("river valley")) == 9
+    cat.close()
+
+
 def test_rrf_rewards_agreement() -> None:
     scores = rrf([["a", "b", "c"], ["b", "d"]], k=60)
     assert max(scores, key=scores.get) == "b"
@@ -145,3 +170,52 @@ def test_a_failing_embedder_still_waits_for_the_keyword_search() -> None:
     with pytest.raises(MemoryError):
         retriever.search("bridge", 5)
     assert catalog.finished.is_set()
+
+
+def test_the_vector_store_returns_what_it_holds_when_asked_for_more(tmp_path: Path) -> None:
+    """The dense search asks for 30 neighbours without counting first: an empty store, a
+    store holding fewer, and a store emptied again answer with what they hold."""
+    import numpy as np
+
+    from assistant.core.store import VectorStore
+
+    store = VectorStore("nearest-test", path=tmp_path / "chroma")
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    assert store.query(query, 30) == []
+    vectors = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
+    store.add(["near", "far"], vectors, [{"file_id": 1, "page": -1}] * 2)
+    found = store.query(query, 30)
+    assert [i for i, _ in found] == ["near", "far"]
+    assert found[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert found[1][1] == pytest.approx(0.0, abs=1e-5)
+    store.delete(["near", "far"])
+    assert store.query(query, 30) == []
+
+
+def test_a_store_that_refuses_more_than_it_holds_is_asked_for_less(tmp_path: Path) -> None:
+    """Some Chroma servers raise when asked for more neighbours than they hold."""
+    import numpy as np
+
+    from assistant.core.store import VectorStore
+
+    class Strict:
+        def __init__(self, held: int):
+            self.held = held
+            self.asked: list[int] = []
+
+        def count(self) -> int:
+            return self.held
+
+        def query(self, query_embeddings: list, n_results: int, include: list) -> dict:
+            self.asked.append(n_results)
+            if n_results > self.held:
+                raise ValueError(f"n_results {n_results} > {self.held} elements")
+            ids = [f"c{i}" for i in range(n_results)]
+            return {"ids": [ids], "distances": [[0.5] * n_results]}
+
+    store = VectorStore("strict-test", path=tmp_path / "chroma")
+    store.collection = Strict(2)  # type: ignore[assignment]
+    assert store.query(np.ones(3, dtype=np.float32), 30) == [("c0", 0.5), ("c1", 0.5)]
+    assert store.collection.asked == [30, 2]
+    store.collection = Strict(0)  # type: ignore[assignment]
+    assert store.query(np.ones(3, dtype=np.float32), 30) == []
