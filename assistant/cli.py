@@ -85,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "estimate; the current index answers until the new one is ready")
 
     sub.add_parser("demo", help="index the sample documents and answer a sample question")
+
+    p = sub.add_parser("store", help="the vector store: move it to a Chroma server and back")
+    store = p.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    m = store.add_parser("migrate", help="copy the vectors (no embedding again), check the "
+                         "copy, then switch store.mode in config.toml")
+    m.add_argument("--to", choices=("server", "embedded"), required=True,
+                   help="'server': the Chroma server of store.host/port; 'embedded': this "
+                   "machine's data dir")
+
+    p = sub.add_parser("key", help="keep a secret in the OS keychain (never in config.toml)")
+    p.add_argument("action", choices=("set", "clear"))
+    p.add_argument("name", choices=("chroma", "openai"),
+                   help="chroma: the Chroma server's token; openai: the model server's API key")
     return parser
 
 
@@ -778,6 +791,40 @@ def cmd_forget(services: Any, args: argparse.Namespace) -> int:
 
 
 # demo -------------------------------------------------------------------------------
+
+
+def cmd_store(services: Any, args: argparse.Namespace) -> int:
+    last = ""
+    for profile, copied, total in services.migrate_store(args.to):
+        line = f"Copying the vectors of index {profile[:8]}: {copied} of {total}"
+        if line != last and (copied in (0, total) or sys.stderr.isatty()):
+            print(line, file=sys.stderr)
+            last = line
+    where = (f"the Chroma server at {services.settings.store.host}:"
+             f"{services.settings.store.port}" if args.to == "server" else "this machine")
+    print(f"The vectors are now on {where} (store.mode = {args.to!r} in config.toml); the "
+          "copy they came from is kept as it was.")
+    return EXIT_OK
+
+
+def cmd_key(services: Any, args: argparse.Namespace) -> int:
+    from assistant import secrets
+
+    label = secrets.SECRETS[args.name][1]
+    if args.action == "clear":
+        removed = secrets.clear(args.name)
+        print(f"Removed {label} from the keychain." if removed
+              else f"The keychain held no {label}.")
+        return EXIT_OK
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{label[0].upper()}{label[1:]} (not shown): ")
+    else:  # piped: never on the command line, where other users' `ps` would see it
+        value = sys.stdin.readline().strip()
+    secrets.save(args.name, value.strip())
+    print(f"Stored {label} in the keychain.")
+    return EXIT_OK
 
 
 def cmd_demo(services: Any, args: argparse.Namespace) -> int:

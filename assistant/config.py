@@ -84,7 +84,8 @@ class StoreSettings(BaseModel):
         "embedded", description="'embedded': Chroma on disk in the data dir; 'server': HttpClient."
     )
     host: str = Field("127.0.0.1", description="Chroma server host (mode = 'server').")
-    port: int = Field(8000, description="Chroma server port (mode = 'server').")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (mode = 'server').")
+    ssl: bool = Field(False, description="Connect to the Chroma server over HTTPS.")
 
 
 class IndexingSettings(BaseModel):

@@ -103,10 +103,13 @@ class Services:
                 self._embedders[key] = Embedder(path, s.device, s.batch_size)
             return self._embedders[key]
 
-    def _store_for(self, collection: str, folder: Path) -> VectorStore:
+    def _store_for(self, collection: str, folder: Path, mode: str | None = None) -> VectorStore:
         s = self.settings.store
-        if s.mode == "server":
-            return VectorStore(collection, host=s.host, port=s.port)
+        if (mode or s.mode) == "server":
+            from assistant import secrets
+
+            return VectorStore(collection, host=s.host, port=s.port, ssl=s.ssl,
+                               token=secrets.get("chroma"))
         return VectorStore(collection, path=private_dir(folder / "chroma"))
 
     # Generations -----------------------------------------------------------------
@@ -179,6 +182,44 @@ class Services:
         return self.generations.want(
             IndexSpec(settings.embedding.model_dir, settings.chunking.max_tokens,
                       settings.chunking.overlap_tokens))
+
+    def migrate_store(self, to: str) -> Iterator[tuple[str, int, int]]:
+        """Copy the index's vectors to the other store (``to``: "server", a Chroma server, or
+        "embedded", Chroma in the data dir) without embedding them again, check that each
+        copy holds exactly the ids of its source, and only then switch ``store.mode`` in
+        config.toml. The source is left as it was (migrating back refreshes it). Yields
+        (index profile, vectors copied, vectors in all) as it goes."""
+        from assistant.config import update_config_file
+        from assistant.core.errors import AssistantError
+
+        if to == self.settings.store.mode:
+            raise AssistantError(f"store.mode is already {to!r}: nothing to move")
+        self.writer_lock.acquire()  # no indexing meanwhile (the app's or another command's)
+        generations = [self.active]
+        if self.rebuild_pending and (self.wanted.dir / "catalog.sqlite3").exists():
+            generations.append(self.wanted)  # a rebuild under way continues where it is
+        for generation in generations:
+            source = generation.store
+            target = self._store_for(f"chunks_{generation.profile}", generation.dir, to)
+            total, copied = source.count(), 0
+            yield generation.profile, 0, total
+            for ids, vectors, metadatas in source.pages():
+                target.add(ids, vectors, metadatas)
+                copied += len(ids)
+                yield generation.profile, copied, total
+            wanted = source.ids()
+            target.delete(sorted(target.ids() - wanted))  # left by an earlier copy
+            held = target.ids()
+            if held != wanted:
+                raise AssistantError(
+                    f"the copy to {target.where} holds {len(held & wanted)} of {len(wanted)} "
+                    f"vectors; store.mode is still {self.settings.store.mode!r}")
+        update_config_file("store", "mode", to)
+        self.settings.store.mode = to  # type: ignore[assignment]
+        for generation in generations:  # opened again on the new store when next used
+            generation.__dict__.pop("store", None)
+            generation.__dict__.pop("retriever", None)
+        self.__dict__.pop("indexer", None)
 
     def activate(self, generation: IndexGeneration) -> None:
         """Make a fully built generation the one that answers; the old one is deleted once

@@ -8,7 +8,7 @@ different embedding model never mixes vectors of different spaces.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +30,65 @@ def _chroma_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
+class _Remote:
+    """A server's collection whose failures read as one clear line: a server that stopped
+    answering, refused the token, or answered something else. What was written before stays
+    consistent: the indexer's next run repairs from the catalog."""
+
+    def __init__(self, collection: Any, where: str):
+        self._collection = collection
+        self._where = where
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                raise server_error(self._where, exc) from exc
+        return call
+
+
+def server_error(where: str, exc: Exception) -> StoreError:
+    import httpx
+
+    if isinstance(exc, StoreError):
+        return exc
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, httpx.TransportError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None or "could not connect to a chroma server" in str(exc).lower():
+        exc = cause if isinstance(cause, Exception) else exc
+        return StoreError(f"the Chroma server at {where} does not answer ({exc}); start it, "
+                          "or set store.mode = \"embedded\" (what was indexed is kept, and the "
+                          "next run repairs the index)")
+    name = type(exc).__name__
+    text = str(exc).strip() or name
+    if name in ("AuthorizationError", "AuthenticationError") or "unauthorized" in text.lower() \
+            or "forbidden" in text.lower():
+        return StoreError(f"the Chroma server at {where} refused the token ({text[:200]}): set "
+                          "it with `assistant key set chroma` or ASSISTANT_CHROMA_TOKEN")
+    if "not found" in text.lower() or "<html" in text.lower():
+        return StoreError(f"the server at {where} is not a Chroma server this app can use (it "
+                          f"answered: {text[:200]}); it needs Chroma 1.x (API v2)")
+    return StoreError(f"the Chroma server at {where} failed: {name}: {text[:300]}")
+
+
 class VectorStore:
     def __init__(self, collection: str, path: Path | None = None, host: str | None = None,
-                 port: int = 8000):
+                 port: int = 8000, ssl: bool = False, token: str | None = None):
         logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
         import chromadb
 
+        self.where = f"{'https' if ssl else 'http'}://{host}:{port}" if host else str(path)
         try:
             if host:
-                self.client = chromadb.HttpClient(host=host, port=port,
-                                                  settings=_chroma_settings())
+                headers = {"Authorization": f"Bearer {token}"} if token else None
+                self.client = chromadb.HttpClient(host=host, port=port, ssl=ssl,
+                                                  headers=headers, settings=_chroma_settings())
             else:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
@@ -50,10 +99,13 @@ class VectorStore:
                 configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH,
                                         "ef_construction": EF_CONSTRUCTION}},
             )
+            if host:
+                self.collection = _Remote(self.collection, self.where)
             self._search_wide_enough()
         except Exception as exc:
-            where = f"{host}:{port}" if host else str(path)
-            raise StoreError(f"cannot open the vector store at {where}: {exc}") from exc
+            if host:
+                raise server_error(self.where, exc) from exc
+            raise StoreError(f"cannot open the vector store at {self.where}: {exc}") from exc
 
     def _search_wide_enough(self) -> None:
         """Widen the search of a collection made by an older version."""
@@ -101,6 +153,18 @@ class VectorStore:
         res = self.collection.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32)
                 for i, e in zip(res["ids"], res["embeddings"], strict=True)}
+
+    def pages(self) -> Iterator[tuple[list[str], np.ndarray, list[dict[str, Any]]]]:
+        """Every (ids, vectors, metadatas), a page at a time (to copy the store elsewhere)."""
+        offset = 0
+        while True:
+            res = self.collection.get(include=["embeddings", "metadatas"], limit=_MAX_BATCH,
+                                      offset=offset)
+            if not res["ids"]:
+                return
+            yield (list(res["ids"]), np.asarray(res["embeddings"], dtype=np.float32),
+                   [dict(m or {}) for m in res["metadatas"]])
+            offset += len(res["ids"])
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` the store already holds."""
