@@ -21,7 +21,7 @@ LLAMA_CMAKE_ARGS ?=
 # does not compile llama.cpp again; empty = $XDG_CACHE_HOME or ~/.cache, /assistant/wheels.
 WHEELHOUSE ?=
 
-.PHONY: run test install install-dev llama model demo bench eval lint clean help
+.PHONY: run test test-models install install-dev llama model demo bench eval lint clean help
 
 help:
 	@echo "make run    set up everything and open the assistant's window"
@@ -95,7 +95,11 @@ run: install model
 demo: install model
 	$(VENV)/bin/assistant demo
 
-test: install-dev model
+# The tests also run SmolLM2 135M (98 MB) behind llama-cpp-python's OpenAI-compatible server.
+test-models: install
+	@$(PY) scripts/fetch_model.py smollm2-135m
+
+test: install-dev model test-models
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: install-dev model

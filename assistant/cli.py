@@ -747,6 +747,8 @@ def cmd_status(services: Any, args: argparse.Namespace) -> int:
     print(f"Model:    {status['model']}{present}")
     print(f"Embedder: {status['embedder']}")
     print(f"Data:     {status['data_dir']}")
+    if status["store"] == "server":
+        print(f"Vectors:  on the Chroma server at {status['store_server']}")
     if status["watched_folders"]:
         print("Watched:  " + "\n          ".join(status["watched_folders"]))
     if status["rebuild_pending"]:

@@ -63,6 +63,18 @@ class RetrievalSettings(BaseModel):
 
 
 class LLMSettings(BaseModel):
+    backend: Literal["local", "openai"] = Field(
+        "local", description="'local': llama.cpp in this process on a GGUF file; 'openai': an "
+        "OpenAI-compatible server (llama.cpp's server, vLLM, Ollama, a hosted API) at base_url.")
+    base_url: str = Field(
+        "http://127.0.0.1:8080/v1",
+        description="The server's OpenAI API root, ending in /v1 (backend = 'openai'). Its API "
+        "key comes from the OS keychain (`assistant key set openai`) or "
+        "ASSISTANT_OPENAI_API_KEY, never from this file.")
+    server_model: str = Field(
+        "", description="The model name to ask the server for; empty: the first it lists.")
+    timeout_s: float = Field(
+        120.0, gt=0, description="Longest wait for the server's next piece of an answer.")
     model: str = Field(
         DEFAULT_MODEL, description="GGUF file: a name in models_dir or an absolute path."
     )
@@ -178,6 +190,13 @@ class Settings(BaseSettings):
     def models_path(self) -> Path:
         d = self.llm.models_dir
         return Path(d).expanduser() if d else paths.default_models_dir()
+
+    @property
+    def model_label(self) -> str:
+        """The model as the user knows it: its file, or its name on the model server."""
+        if self.llm.backend == "openai":
+            return self.llm.server_model or f"the model at {self.llm.base_url}"
+        return self.model_path.name
 
     @property
     def model_path(self) -> Path:

@@ -32,6 +32,7 @@ from assistant.core.indexer import Indexer, RepairReport
 from assistant.core.llm import LocalGenerator
 from assistant.core.lock import WriterLock
 from assistant.core.parsing import ParserProcess
+from assistant.core.remote_llm import RemoteGenerator
 from assistant.core.retrieval import Retriever
 from assistant.core.store import VectorStore
 from assistant.core.types import IndexSummary, Passage, RebuildDone, RebuildStarted
@@ -310,8 +311,13 @@ class Services:
             w.excluded = list(excluded)
 
     @functools.cached_property
-    def generator(self) -> LocalGenerator:
+    def generator(self) -> LocalGenerator | RemoteGenerator:
         s = self.settings.llm
+        if s.backend == "openai":
+            from assistant import secrets
+
+            return RemoteGenerator(s.base_url, s.server_model, secrets.get("openai"), s.n_ctx,
+                                   s.timeout_s, s.seed)
         return LocalGenerator(self.settings.model_path, s.n_ctx, s.n_gpu_layers, s.threads,
                               s.seed)
 
@@ -347,8 +353,7 @@ class Services:
             "errors": errors,
             "unavailable": unavailable,
             "pending": counts["pending"],
-            "model": str(self.settings.model_path),
-            "model_present": self.settings.model_path.is_file(),
+            **self._model_status(),
             "embedder": model_dir or "all-MiniLM-L6-v2 (bundled)",
             "data_dir": str(self.data_dir),
             "index_profile": self.active.profile,
@@ -356,6 +361,18 @@ class Services:
             "rebuild_reason": pending_reason,
             "watched_folders": list(self.settings.watch.folders),
         }
+
+    def _model_status(self) -> dict[str, Any]:
+        llm, store = self.settings.llm, self.settings.store
+        where = (f"{'https' if store.ssl else 'http'}://{store.host}:{store.port}"
+                 if store.mode == "server" else "")
+        if llm.backend == "openai":
+            model = f"{llm.server_model or 'the first model it serves'} at {llm.base_url}"
+            return {"model": model, "model_present": True, "llm_backend": "openai",
+                    "store": store.mode, "store_server": where}
+        return {"model": str(self.settings.model_path),
+                "model_present": self.settings.model_path.is_file(), "llm_backend": "local",
+                "store": store.mode, "store_server": where}
 
     def close(self) -> None:
         if "generator" in self.__dict__ and self._borrowed_generator is None:

@@ -1,7 +1,7 @@
 """Fetch a GGUF model into models/ (the explicit, visible step; nothing downloads at run time).
 
-    python scripts/fetch_model.py                 # the default model (SmolLM2 135M)
-    python scripts/fetch_model.py qwen2.5-coder-0.5b
+    python scripts/fetch_model.py                 # the default model (Qwen2.5-Coder 0.5B)
+    python scripts/fetch_model.py smollm2-135m    # the small one the tests also use
     python scripts/fetch_model.py --list
     python scripts/fetch_model.py --url URL --sha256 HASH --name my-model.gguf
 """

@@ -107,9 +107,32 @@ def _keep_process_streams(llama_cpp: Any) -> None:
             module.suppress_stdout_stderr = _NoStreamSwap
 
 
-class LocalGenerator:
+class ReportsState:
+    """A generator's loading state (:class:`ModelState`), told to listeners at every change
+    (on the thread that changes it)."""
+
+    name: str
+
+    def __init__(self) -> None:
+        self.state = UNLOADED
+        self.failure = ""
+        self._listeners: list[Callable[[ModelState], None]] = []
+
+    def add_listener(self, listener: Callable[[ModelState], None]) -> None:
+        self._listeners.append(listener)
+
+    def _report(self, state: str, reason: str = "", seconds: float = 0.0) -> ModelState:
+        self.state = state
+        event = ModelState(state, self.name, reason, seconds)
+        for listener in list(self._listeners):
+            listener(event)
+        return event
+
+
+class LocalGenerator(ReportsState):
     def __init__(self, model_path: Path, n_ctx: int = 4096, n_gpu_layers: int = -1,
                  threads: int = 0, seed: int = 0):
+        super().__init__()
         if not model_path.is_file():
             raise ModelMissingError(
                 f"model file not found: {model_path}. Fetch the default model with "
@@ -121,11 +144,8 @@ class LocalGenerator:
         self.threads = threads or physical_cores()
         self.seed = seed
         self.gpu_offload = False
-        self.state = UNLOADED
-        self.failure = ""
         self._llama: Any = None
         self._load_lock = threading.Lock()
-        self._listeners: list[Callable[[ModelState], None]] = []
         # llama.cpp contexts are not thread-safe: one inference lane per model.
         self.lane = threading.Lock()
         self._abort = threading.Event()  # close(): stop whatever runs
@@ -138,17 +158,6 @@ class LocalGenerator:
         return self.model_path.name
 
     # Loading ---------------------------------------------------------------------
-
-    def add_listener(self, listener: Callable[[ModelState], None]) -> None:
-        """``listener`` is called (on the loading thread) at every state change."""
-        self._listeners.append(listener)
-
-    def _report(self, state: str, reason: str = "", seconds: float = 0.0) -> ModelState:
-        self.state = state
-        event = ModelState(state, self.name, reason, seconds)
-        for listener in list(self._listeners):
-            listener(event)
-        return event
 
     @property
     def loaded(self) -> bool:

@@ -63,7 +63,8 @@ class AppEngine(QObject):
 
     @property
     def model_present(self) -> bool:
-        return self.settings.model_path.is_file()
+        """A model to answer with: a GGUF file here, or a model server (checked on load)."""
+        return self.settings.llm.backend != "local" or self.settings.model_path.is_file()
 
     def start_writer(self) -> None:
         from assistant.core.lock import DataDirBusyError
@@ -94,7 +95,7 @@ class AppEngine(QObject):
                     generator = self.generator()
                     generator.load()
                 except (AssistantError, OSError) as exc:
-                    self._model_pump(ModelState(FAILED, self.settings.model_path.name,
+                    self._model_pump(ModelState(FAILED, self.settings.model_label,
                                                 str(exc)))
 
         threading.Thread(target=load, name="assistant-preload", daemon=True).start()
@@ -155,7 +156,7 @@ class AppEngine(QObject):
             if previous is not None:
                 threading.Thread(target=previous.close, daemon=True).start()
             if self.model_present:
-                notes.append(f"Loading {old.model_path.name}…")
+                notes.append(f"Loading {old.model_label}…")
                 self.preload()
         elif "answerer" in services.__dict__:
             a = services.answerer
