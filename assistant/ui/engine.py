@@ -133,9 +133,10 @@ class AppEngine(QObject):
         if folders:
             self.writer.watch(folders)
 
-    def reload_settings(self) -> list[str]:
-        """Apply config.toml after the settings dialog saved it. Returns what happened, in
-        the user's words (e.g. a rebuild started, the model will load on the next question)."""
+    def reload_settings(self, new_key: bool = False) -> list[str]:
+        """Apply config.toml after the settings dialog saved it (``new_key``: and a new API
+        key went to the keychain). Returns what happened, in the user's words (e.g. a
+        rebuild started, the model will load on the next question)."""
         fresh = load_settings()
         notes = []
         services = self.services
@@ -144,7 +145,8 @@ class AppEngine(QObject):
             notes.append("The index is being rebuilt for the new passage settings; the "
                          "current one answers until it is ready.")
         old = self.settings
-        llm_changed = fresh.llm.model_dump() != old.llm.model_dump()
+        llm_changed = fresh.llm.model_dump() != old.llm.model_dump() or (
+            new_key and fresh.llm.backend == "openai")
         old.retrieval = fresh.retrieval
         old.indexing = fresh.indexing
         old.desktop = fresh.desktop
@@ -153,7 +155,7 @@ class AppEngine(QObject):
             old.llm = fresh.llm
             previous = services.__dict__.pop("generator", None)
             services.__dict__.pop("answerer", None)
-            if previous is not None:
+            if previous is not None and previous is not services._borrowed_generator:
                 threading.Thread(target=previous.close, daemon=True).start()
             if self.model_present:
                 notes.append(f"Loading {old.model_label}…")

@@ -899,10 +899,10 @@ class MainWindow(QMainWindow):
         notes: list[str] = []
         if dialog.autostart_wanted is not None:
             notes.append(self.set_autostart(dialog.autostart_wanted))
-        if dialog.changes:
+        if dialog.changes or dialog.key_saved:
             for (section, key), value in dialog.changes.items():
                 self.engine.save_setting(section, key, value)
-            self._apply_settings()
+            self._apply_settings(new_key=dialog.key_saved)
             if any(section == "desktop" for section, _ in dialog.changes):
                 self.apply_shortcut()
                 notes.append(self.shortcut.status)
@@ -921,8 +921,8 @@ class MainWindow(QMainWindow):
         return (f"Assistant starts at login, hidden in the tray ({path})." if on
                 else "Assistant no longer starts at login.")
 
-    def _apply_settings(self) -> None:
-        notes = self.engine.reload_settings()
+    def _apply_settings(self, new_key: bool = False) -> None:
+        notes = self.engine.reload_settings(new_key)
         self._update_first_run()
         self.statusBar().showMessage(" ".join(notes) or "Settings saved.", 10000)
 

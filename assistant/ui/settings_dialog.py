@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QKeySequenceEdit,
     QLabel,
+    QLineEdit,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -46,6 +48,7 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.changes: dict[tuple[str, str], Any] = {}
         self.autostart_wanted: bool | None = None  # None: unchanged
+        self.key_saved = False  # a new API key went to the keychain
         layout = QVBoxLayout(self)
         tabs = QTabWidget()
         layout.addWidget(tabs)
@@ -53,6 +56,11 @@ class SettingsDialog(QDialog):
         # Model -----------------------------------------------------------------------
         model = QWidget()
         form = QFormLayout(model)
+        self.backend = QComboBox()
+        self.backend.addItem("This computer (a GGUF file, llama.cpp)", "local")
+        self.backend.addItem("A model server (OpenAI-compatible API)", "openai")
+        self.backend.setCurrentIndex(self.backend.findData(settings.llm.backend))
+        form.addRow("Runs on", self.backend)
         self.model = QComboBox()
         self.model.setEditable(False)
         models_dir = settings.models_path
@@ -97,6 +105,29 @@ class SettingsDialog(QDialog):
             self.n_ctx.addItem(f"{settings.llm.n_ctx:,} tokens", settings.llm.n_ctx)
         self.n_ctx.setCurrentIndex(self.n_ctx.findData(settings.llm.n_ctx))
         form.addRow("Context size", self.n_ctx)
+        self.server = QGroupBox("Model server")
+        server = QFormLayout(self.server)
+        self.base_url = QLineEdit(settings.llm.base_url)
+        self.base_url.setPlaceholderText("http://127.0.0.1:8080/v1")
+        server.addRow("API address", self.base_url)
+        self.server_model = QLineEdit(settings.llm.server_model)
+        self.server_model.setPlaceholderText("the first model the server lists")
+        server.addRow("Model name", self.server_model)
+        from assistant import secrets
+
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        has_key = bool(secrets.get("openai"))
+        self.api_key.setPlaceholderText("kept in the keychain (type to replace)" if has_key
+                                        else "none (type one to keep it in the keychain)")
+        server.addRow("API key", self.api_key)
+        key_note = QLabel("The key is kept in your system's keychain, never in config.toml.")
+        key_note.setWordWrap(True)
+        server.addRow("", key_note)
+        form.addRow(self.server)
+        self._local_rows = [self.model, browse, hint, self.gpu, self.gpu_layers, self.threads]
+        self.backend.currentIndexChanged.connect(self._show_backend)
+        self._show_backend()
         tabs.addTab(model, "Model")
 
         # Answers ---------------------------------------------------------------------
@@ -217,6 +248,13 @@ class SettingsDialog(QDialog):
         box.addStretch(1)
         return desktop
 
+    def _show_backend(self) -> None:
+        local = self.backend.currentData() == "local"
+        for widget in self._local_rows:
+            widget.setEnabled(local and (widget is not self.gpu_layers
+                                         or self.gpu.currentIndex() == 2))
+        self.server.setVisible(not local)
+
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()),
                                               "GGUF models (*.gguf)")
@@ -234,6 +272,9 @@ class SettingsDialog(QDialog):
         s = self.settings
         gpu = [-1, 0, self.gpu_layers.value()][self.gpu.currentIndex()]
         wanted = {
+            ("llm", "backend"): self.backend.currentData(),
+            ("llm", "base_url"): self.base_url.text().strip() or s.llm.base_url,
+            ("llm", "server_model"): self.server_model.text().strip(),
             ("llm", "model"): self.model.currentText(),
             ("llm", "n_gpu_layers"): gpu,
             ("llm", "threads"): self.threads.value(),
@@ -254,6 +295,18 @@ class SettingsDialog(QDialog):
         return {k: v for k, v in wanted.items() if v != current[k]}
 
     def _save(self) -> None:
+        key = self.api_key.text().strip()
+        if key:
+            from assistant import secrets
+            from assistant.core.errors import AssistantError
+
+            try:
+                secrets.save("openai", key)
+            except AssistantError as exc:
+                QMessageBox.warning(self, "API key not kept", f"{exc}.")
+                return
+            self.api_key.clear()
+            self.key_saved = True
         self.changes = self.collect()
         wanted = self.autostart.isChecked()
         self.autostart_wanted = wanted if wanted != self._autostart_was else None

@@ -1,0 +1,56 @@
+"""The settings dialog's model server: chosen there, its API key kept in the keychain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring
+import pytest
+
+from tests.test_secrets import MemoryKeyring
+
+
+def test_choosing_a_model_server_keeps_the_key_in_the_keychain(
+        window, engine, assistant_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyring.backends import fail
+
+    from assistant.core.remote_llm import RemoteGenerator
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    before = keyring.get_keyring()
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        dialog = SettingsDialog(engine.settings, parent=window)
+        assert not dialog.server.isVisibleTo(dialog) and dialog.model.isEnabled()
+        dialog.backend.setCurrentIndex(dialog.backend.findData("openai"))
+        assert dialog.server.isVisibleTo(dialog) and not dialog.model.isEnabled()
+        dialog.base_url.setText("http://127.0.0.1:9/v1")
+        dialog.api_key.setText("sk-typed-in-the-dialog")
+        dialog._save()
+        assert memory.items == {("assistant", "openai"): "sk-typed-in-the-dialog"}
+        assert dialog.key_saved and dialog.api_key.text() == ""
+        assert dialog.changes == {("llm", "backend"): "openai",
+                                  ("llm", "base_url"): "http://127.0.0.1:9/v1"}
+        for (section, key), value in dialog.changes.items():
+            engine.save_setting(section, key, value)
+        window._apply_settings(new_key=dialog.key_saved)
+        config = (assistant_home / "config" / "config.toml").read_text()
+        assert 'backend = "openai"' in config and "sk-typed" not in config
+        generator = engine.services.generator
+        assert isinstance(generator, RemoteGenerator)
+        assert generator.api_key == "sk-typed-in-the-dialog"
+        assert engine.model_present  # no GGUF needed: the window doesn't ask to download one
+
+        # Without a keychain the dialog says why and stays open; nothing is saved.
+        keyring.set_keyring(fail.Keyring())
+        warned: list[str] = []
+        monkeypatch.setattr("assistant.ui.settings_dialog.QMessageBox.warning",
+                            lambda parent, title, text: warned.append(text))
+        again = SettingsDialog(engine.settings, parent=window)
+        again.api_key.setText("sk-other")
+        again._save()
+        assert warned and "ASSISTANT_OPENAI_API_KEY" in warned[0]
+        assert again.result() == 0 and not again.key_saved
+    finally:
+        keyring.set_keyring(before)
