@@ -94,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="'server': the Chroma server of store.host/port; 'embedded': this "
                    "machine's data dir")
 
+    p = sub.add_parser("serve", help="an HTTP API for other tools on this machine "
+                       "(search, answers, status; a token is required)")
+    p.add_argument("--host", default="127.0.0.1", help="address (default: loopback only)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow an address other machines can reach (the token still applies)")
+
     p = sub.add_parser("key", help="keep a secret in the OS keychain (never in config.toml)")
     p.add_argument("action", choices=("set", "clear"))
     p.add_argument("name", choices=("chroma", "openai"),
@@ -806,6 +813,20 @@ def cmd_store(services: Any, args: argparse.Namespace) -> int:
              f"{services.settings.store.port}" if args.to == "server" else "this machine")
     print(f"The vectors are now on {where} (store.mode = {args.to!r} in config.toml); the "
           "copy they came from is kept as it was.")
+    return EXIT_OK
+
+
+def cmd_serve(services: Any, args: argparse.Namespace) -> int:
+    from assistant.api import TOKEN_FILE, ApiServer
+
+    server = ApiServer(services, args.host, args.port, args.allow_remote)
+    print(f"The assistant's API is at {server.url} (described at {server.url}/openapi.json). "
+          f"Requests need 'Authorization: Bearer TOKEN', the token in "
+          f"{services.data_dir / TOKEN_FILE}. Ctrl+C stops.", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
     return EXIT_OK
 
 
