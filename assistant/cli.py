@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands the running app serves when it runs (one writer, one copy of the models).
-SERVED = {"ask", "search", "index", "status", "forget"}
+SERVED = {"ask", "search", "index", "status", "forget", "serve"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -817,17 +817,40 @@ def cmd_store(services: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(services: Any, args: argparse.Namespace) -> int:
+    """The API. In the running app, the app serves it (until it quits). On its own, this
+    process becomes the one that uses the data dir: it also keeps the watched folders
+    indexed, since an embedded index written by another process meanwhile can't be read."""
     from assistant.api import TOKEN_FILE, ApiServer
 
+    if getattr(services, "running_writer", None) is not None:  # served by the running app
+        server = services.api_server
+        if server is None:
+            server = ApiServer(services, args.host, args.port, args.allow_remote)
+            server.serve_in_thread()
+            services.api_server = server
+        print(f"The running app serves the API at {server.url} until it quits (described at "
+              f"{server.url}/openapi.json). Requests need 'Authorization: Bearer TOKEN', the "
+              f"token in {services.data_dir / TOKEN_FILE}.", flush=True)
+        return EXIT_OK
     server = ApiServer(services, args.host, args.port, args.allow_remote)
-    print(f"The assistant's API is at {server.url} (described at {server.url}/openapi.json). "
-          f"Requests need 'Authorization: Bearer TOKEN', the token in "
-          f"{services.data_dir / TOKEN_FILE}. Ctrl+C stops.", file=sys.stderr, flush=True)
+    serving = None
     try:
-        server.serve_forever()
+        writer = _start_writer(services)
+        serving = server.serve_in_thread()
+        folders = len(services.settings.watch.folders)
+        print(f"The assistant's API is at {server.url} (described at {server.url}/openapi.json)"
+              f"; {folders} watched folder(s) are kept indexed. Requests need 'Authorization: "
+              f"Bearer TOKEN', the token in {services.data_dir / TOKEN_FILE}. Ctrl+C stops.",
+              file=sys.stderr, flush=True)
+        with _CtrlC(writer) as ctrl_c:
+            while writer.running and not ctrl_c.pressed.is_set():
+                ctrl_c.pressed.wait(0.5)
+            writer.stop()
     finally:
+        if serving is not None:
+            server.shutdown()
         server.server_close()
-    return EXIT_OK
+    return EXIT_ERROR if writer.state == "failed" else EXIT_OK
 
 
 def cmd_key(services: Any, args: argparse.Namespace) -> int:

@@ -73,6 +73,7 @@ class Services:
         self.writer_lock = WriterLock(self.data_dir)
         self.repair_report: RepairReport | None = None
         self.running_writer: IndexWriter | None = None  # the app's lane, when an app runs
+        self.api_server: Any = None  # `assistant serve` in the running app
         s = self.settings
         self.generations = Generations(
             self.data_dir,
@@ -375,6 +376,10 @@ class Services:
                 "store": store.mode, "store_server": where}
 
     def close(self) -> None:
+        if self.api_server is not None:
+            self.api_server.shutdown()
+            self.api_server.server_close()
+            self.api_server = None
         if "generator" in self.__dict__ and self._borrowed_generator is None:
             self.generator.close()
         if "indexer" in self.__dict__:

@@ -118,3 +118,72 @@ def test_other_addresses_need_to_be_asked_for(services) -> None:
             ApiServer(services, "127.0.0.1", busy.server_address[1])
     finally:
         busy.server_close()
+
+
+def test_serve_on_its_own_keeps_the_watched_folders_indexed(tmp_path: Path) -> None:
+    """`assistant serve` in its own process is the one process that uses the data dir: it
+    indexes what changes in the watched folders (searchable through the API at once), and
+    another indexing process is refused meanwhile; Ctrl+C stops it cleanly."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+
+    home, folder = tmp_path / "home", tmp_path / "notes"
+    folder.mkdir()
+    (folder / "first.txt").write_text("The heron nests in the reeds by the old mill.\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update({"ASSISTANT_HOME": str(home), "ASSISTANT_WATCH__FOLDERS": json.dumps([str(folder)]),
+                "ASSISTANT_WATCH__DEBOUNCE_S": "0.2"})
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=REPO)
+    try:
+        token_file = home / "data" / "api-token"
+
+        def get(path: str) -> tuple[int, object]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path, headers={
+                "Authorization": f"Bearer {token_file.read_text().strip()}"})
+            resp = conn.getresponse()
+            out = resp.status, json.loads(resp.read())
+            conn.close()
+            return out
+
+        def found(query: str) -> list[str]:
+            status, hits = get("/search?q=" + urllib.parse.quote(query))
+            return [h["path"] for h in hits] if status == 200 else []  # type: ignore[union-attr]
+
+        deadline = time.monotonic() + 120
+        while not any(p.endswith("first.txt") for p in _try(found, "heron nests")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the watched folder was not indexed"
+            time.sleep(0.3)
+        (folder / "second.txt").write_text("Copper kettles were polished with lemon and salt.\n")
+        while not any(p.endswith("second.txt") for p in found("copper kettles lemon")):
+            assert time.monotonic() < deadline, "a new file was not indexed while serving"
+            time.sleep(0.3)
+        other = subprocess.run([sys.executable, "-m", "assistant", "index", str(folder)],
+                               capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+        assert other.returncode == 1 and "another assistant process" in other.stderr
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert f"http://127.0.0.1:{port}" in err and "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _try(fn, *args):  # noqa: ANN001, ANN202 - the server may not listen yet
+    try:
+        return fn(*args)
+    except (OSError, ValueError):
+        return []
