@@ -217,6 +217,7 @@ def test_second_launch_hands_over_and_terminal_commands_are_served(tmp_path: Pat
             time.sleep(1)
         search = _cli(home, "search", "--json", "-k", "1", "Where do herons nest?")
         assert search.returncode == 0 and "heronries" in search.stdout
+        _api_served_by_the_app(home)
         from assistant import ipc  # the Windows client (QLocalSocket), same protocol
 
         conn = ipc.connect(home / "data", qt=True)
@@ -244,6 +245,28 @@ def test_second_launch_hands_over_and_terminal_commands_are_served(tmp_path: Pat
         assert _cli(home, "status", "--json").returncode == 0
     finally:
         stop_app(app)
+
+
+def _api_served_by_the_app(home: Path) -> None:
+    """`assistant serve` with the app running: the app serves the API, on its own engine."""
+    import http.client
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    served = _cli(home, "serve", "--port", str(port))
+    assert served.returncode == 0, served.stderr
+    assert f"The running app serves the API at http://127.0.0.1:{port}" in served.stdout
+    token = (home / "data" / "api-token").read_text().strip()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/search?q=Where+do+herons+nest&k=1",
+                 headers={"Authorization": f"Bearer {token}"})
+    resp = conn.getresponse()
+    assert resp.status == 200 and "heronries" in resp.read().decode()
+    conn.close()
+    again = _cli(home, "serve", "--port", str(port))  # already served: the same address
+    assert again.returncode == 0 and f"127.0.0.1:{port}" in again.stdout
 
 
 def test_one_notification_per_indexing_run(tray_window, engine, qtbot,
