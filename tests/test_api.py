@@ -13,6 +13,7 @@ import pytest
 
 from assistant.api import ApiServer
 from assistant.core.errors import AssistantError
+from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -126,7 +127,6 @@ def test_serve_on_its_own_keeps_the_watched_folders_indexed(tmp_path: Path) -> N
     another indexing process is refused meanwhile; Ctrl+C stops it cleanly."""
     import os
     import signal
-    import socket
     import subprocess
     import sys
     import time
@@ -135,9 +135,7 @@ def test_serve_on_its_own_keeps_the_watched_folders_indexed(tmp_path: Path) -> N
     home, folder = tmp_path / "home", tmp_path / "notes"
     folder.mkdir()
     (folder / "first.txt").write_text("The heron nests in the reeds by the old mill.\n")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update({"ASSISTANT_HOME": str(home), "ASSISTANT_WATCH__FOLDERS": json.dumps([str(folder)]),
                 "ASSISTANT_WATCH__DEBOUNCE_S": "0.2"})

@@ -9,72 +9,20 @@ import http.client
 import http.server
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.servers import ChromaServer, free_port
 from tests.test_crash import FILES, INSPECT, assert_complete_and_consistent, make_corpus
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ChromaServer:
-    """`chroma run` on loopback with its data in ``path``; the same port across restarts."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-        self.log = path.parent / "chroma-server.log"
-
-    def start(self) -> None:
-        assert CHROMA, "the chroma command (chromadb package) is missing"
-        for _ in range(3):
-            with open(self.log, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [CHROMA, "run", "--path", str(self.path), "--host", "127.0.0.1",
-                     "--port", str(self.port)], stdout=log, stderr=log)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
-                    with urllib.request.urlopen(url, timeout=1):
-                        return
-                except OSError:
-                    time.sleep(0.1)
-            self.kill()
-            self.port = free_port()  # taken meanwhile by another process: another one
-        raise AssertionError(f"chroma run did not start: {self.log.read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture

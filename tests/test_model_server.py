@@ -7,18 +7,14 @@ clear error, and a cut-off answer is never passed on as complete."""
 from __future__ import annotations
 
 import http.server
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from assistant.core.remote_llm import ModelServerError, RemoteGenerator
+from tests.servers import LlamaServer, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 SMOLLM2 = REPO / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -26,62 +22,12 @@ KEY = "test-key-7f3a"
 LONG = [{"role": "user", "content": "Count from 1 to 200, one number per line."}]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LlamaServer:
-    def __init__(self, log: Path):
-        self.port = free_port()
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> None:
-        if not SMOLLM2.is_file():
-            pytest.fail(f"{SMOLLM2} is missing: `make test` fetches it "
-                        "(python scripts/fetch_model.py smollm2-135m)")
-        for _ in range(3):
-            with open(self.log, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "llama_cpp.server", "--model", str(SMOLLM2),
-                     "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096",
-                     "--api_key", KEY, "--seed", "0"], stdout=log, stderr=log, cwd=REPO)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                request = urllib.request.Request(f"{self.base_url}/models",
-                                                 headers={"Authorization": f"Bearer {KEY}"})
-                try:
-                    with urllib.request.urlopen(request, timeout=2):
-                        return
-                except OSError:
-                    time.sleep(0.2)
-            self.kill()
-            self.port = free_port()
-        raise AssertionError(f"llama_cpp.server did not start: {self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
 def llama_server(tmp_path: Path):
-    server = LlamaServer(tmp_path / "llama-server.log")
+    if not SMOLLM2.is_file():
+        pytest.fail(f"{SMOLLM2} is missing: `make test` fetches it "
+                    "(python scripts/fetch_model.py smollm2-135m)")
+    server = LlamaServer(SMOLLM2, tmp_path / "llama-server.log", KEY)
     server.start()
     yield server
     server.stop()

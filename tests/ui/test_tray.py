@@ -250,11 +250,10 @@ def test_second_launch_hands_over_and_terminal_commands_are_served(tmp_path: Pat
 def _api_served_by_the_app(home: Path) -> None:
     """`assistant serve` with the app running: the app serves the API, on its own engine."""
     import http.client
-    import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.servers import free_port
+
+    port = free_port()
     served = _cli(home, "serve", "--port", str(port))
     assert served.returncode == 0, served.stderr
     assert f"The running app serves the API at http://127.0.0.1:{port}" in served.stdout

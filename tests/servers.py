@@ -1,0 +1,121 @@
+"""Real servers on loopback for the tests and the benchmarks: `chroma run` (from the chromadb
+package) and llama-cpp-python's OpenAI-compatible server. Each picks a free port, waits until
+it answers, and is stopped (or killed, to test what a crash does) by the caller."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ChromaServer:
+    """`chroma run` on loopback with its data in ``path``; the same port across restarts."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log = path.parent / "chroma-server.log"
+
+    def start(self) -> None:
+        if not CHROMA:
+            raise RuntimeError("the chroma command (chromadb package) is missing")
+        for _ in range(3):
+            with open(self.log, "ab") as log:
+                self.proc = subprocess.Popen(
+                    [CHROMA, "run", "--path", str(self.path), "--host", "127.0.0.1",
+                     "--port", str(self.port)], stdout=log, stderr=log)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
+                    with urllib.request.urlopen(url, timeout=1):
+                        return
+                except OSError:
+                    time.sleep(0.1)
+            self.kill()
+            self.port = free_port()  # taken meanwhile by another process: another one
+        raise RuntimeError(f"chroma run did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class LlamaServer:
+    """`python -m llama_cpp.server` with ``model``, behind ``api_key``."""
+
+    def __init__(self, model: Path, log: Path, api_key: str, n_ctx: int = 4096,
+                 threads: int = 0):
+        self.model = model
+        self.api_key = api_key
+        self.n_ctx = n_ctx
+        self.threads = threads
+        self.port = free_port()
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> None:
+        if not self.model.is_file():
+            raise RuntimeError(f"{self.model} is missing")
+        extra = ["--n_threads", str(self.threads)] if self.threads else []
+        for _ in range(3):
+            with open(self.log, "ab") as log:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model),
+                     "--host", "127.0.0.1", "--port", str(self.port),
+                     "--n_ctx", str(self.n_ctx), "--api_key", self.api_key, "--seed", "0",
+                     *extra], stdout=log, stderr=log)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                request = urllib.request.Request(
+                    f"{self.base_url}/models",
+                    headers={"Authorization": f"Bearer {self.api_key}"})
+                try:
+                    with urllib.request.urlopen(request, timeout=2):
+                        return
+                except OSError:
+                    time.sleep(0.2)
+            self.kill()
+            self.port = free_port()
+        raise RuntimeError(f"llama_cpp.server did not start: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
