@@ -270,7 +270,7 @@ def scale_texts(kind: str, data_file: Path | None, sentences: list[str], rng):  
 
 
 def bench_search_scale(services, folder: Path, texts, questions: list[str],  # noqa: ANN001
-                       n: int, queries: int = 50) -> dict:
+                       n: int, queries: int = 50, store=None) -> dict:  # noqa: ANN001
     """Search (query embedding + dense + BM25 + fusion) over ``n`` chunks made from ``texts``
     (:func:`scale_texts`), with the real catalog, FTS index, Chroma store and embedder. The
     chunks are stored, not embedded: each vector is the real embedding of one of 2,000 of
@@ -288,7 +288,7 @@ def bench_search_scale(services, folder: Path, texts, questions: list[str],  # n
     rng = np.random.default_rng(0)
     folder.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(folder / "catalog.db")
-    store = VectorStore("scale", path=folder / "chroma")
+    store = store or VectorStore("scale", path=folder / "chroma")
     made = list(itertools.islice(texts, n))
     base = services.embedder.encode([made[i][1] for i in rng.choice(len(made), 2000)])
     per_file = 100
@@ -352,13 +352,16 @@ def bench_rescan(services, folder: Path, n: int) -> dict:
             "rescan_unchanged": again.unchanged, "rescan_embedded": again.embedded_chunks}
 
 
-def fresh_services(data_dir: Path, embedder):  # noqa: ANN001, ANN201
-    """Services on a data dir of their own (nothing indexed before), sharing ``embedder``."""
+def fresh_services(data_dir: Path, embedder, **store):  # noqa: ANN001, ANN003, ANN201
+    """Services on a data dir of their own (nothing indexed before), sharing ``embedder``;
+    ``store`` overrides store settings (mode="server", port=...)."""
     from assistant.config import load_settings
     from assistant.services import Services
 
     own = load_settings()
     own.data_dir = str(data_dir)
+    for key, value in store.items():
+        setattr(own.store, key, value)
     return Services(own, embedder=embedder)
 
 
@@ -501,43 +504,50 @@ def bench_retrieval(services, questions: list[str], n: int) -> dict:
             "p95_ms": round(percentile(times, 0.95) * 1000, 2)}
 
 
-def bench_generation(services, questions: list[str], n: int, max_tokens: int) -> dict:
+def answer_prompt(services, question: str, max_tokens: int) -> list[dict[str, str]]:  # noqa: ANN001
+    """The messages the answerer gives the model for ``question`` (evidence from the index)."""
     from assistant.core.answer import evidence_blocks
     from assistant.core.prompting import evidence_messages
 
+    gen, answerer = services.generator, services.answerer
+    found = services.evidence.find(question, services.search(question, answerer.candidates),
+                                   keep=answerer.top_k)
+    _, blocks = evidence_blocks(found)
+    return evidence_messages(question, blocks, gen.count_tokens, gen.n_ctx - max_tokens)
+
+
+def timed_stream(pieces) -> tuple[float, float, int]:  # noqa: ANN001
+    """(seconds to the first piece, seconds in all, pieces) of a streamed reply."""
+    t = time.perf_counter()
+    first, count = None, 0
+    for _ in pieces:
+        first = first or time.perf_counter() - t
+        count += 1
+    total = time.perf_counter() - t
+    return first or total, total, count
+
+
+def bench_generation(services, questions: list[str], n: int, max_tokens: int) -> dict:
     gen = services.generator
     llama = gen.llama
-    answerer = services.answerer
     engine_ttft, engine_tps, bare_ttft, bare_tps, pipeline_ttft = [], [], [], [], []
     for q in questions[:n]:
-        found = services.evidence.find(q, services.search(q, answerer.candidates),
-                                       keep=answerer.top_k)
-        _, blocks = evidence_blocks(found)
-        messages = evidence_messages(q, blocks, gen.count_tokens, gen.n_ctx - max_tokens)
+        messages = answer_prompt(services, q, max_tokens)
 
         # through the engine's generator (the lane, streaming, our sampling parameters)
-        t = time.perf_counter()
-        first, count = None, 0
-        for _ in gen.stream_chat(messages, max_tokens, 0.0):
-            first = first or time.perf_counter() - t
-            count += 1
-        total = time.perf_counter() - t
-        engine_ttft.append(first or total)
-        engine_tps.append(count / max(total - (first or 0), 1e-9))
+        first, total, count = timed_stream(gen.stream_chat(messages, max_tokens, 0.0))
+        engine_ttft.append(first)
+        engine_tps.append(count / max(total - first, 1e-9))
 
         # bare llama-cpp-python, same prompt and parameters
         llama.reset()
-        t = time.perf_counter()
-        first, count = None, 0
-        for chunk in llama.create_chat_completion(
+        first, total, count = timed_stream(
+            c for c in llama.create_chat_completion(
                 messages=messages, stream=True, max_tokens=max_tokens, temperature=0.0,
-                seed=gen.seed, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.1):
-            if chunk["choices"][0]["delta"].get("content"):
-                first = first or time.perf_counter() - t
-                count += 1
-        total = time.perf_counter() - t
-        bare_ttft.append(first or total)
-        bare_tps.append(count / max(total - (first or 0), 1e-9))
+                seed=gen.seed, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.1)
+            if c["choices"][0]["delta"].get("content"))
+        bare_ttft.append(first)
+        bare_tps.append(count / max(total - first, 1e-9))
 
         # the whole pipeline a user waits on: retrieval + prompt + first token
         t = time.perf_counter()
@@ -555,6 +565,73 @@ def bench_generation(services, questions: list[str], n: int, max_tokens: int) ->
         "tokens_per_s_ratio_to_bare": round(med(engine_tps) / med(bare_tps), 3),
         "pipeline_ttft_s": round(med(pipeline_ttft), 3) if pipeline_ttft else None,
     }
+
+
+def bench_model_server(services, questions: list[str], n: int, max_tokens: int,  # noqa: ANN001
+                       log_dir: Path) -> dict:
+    """Answer latency through llama-cpp-python's OpenAI-compatible server on loopback (the
+    same GGUF, context and threads) beside the model in this process, on the same prompts,
+    one after the other (never both at once on this CPU)."""
+    from assistant.core.remote_llm import RemoteGenerator
+    from tests.servers import LlamaServer
+
+    gen = services.generator
+    server = LlamaServer(gen.model_path, log_dir / "llama-server.log", "bench-key",
+                         n_ctx=gen.n_ctx, threads=gen.threads)
+    server.start()
+    try:
+        remote = RemoteGenerator(server.base_url, api_key="bench-key", n_ctx=gen.n_ctx)
+        remote.load()
+        local_ttft, local_total, remote_ttft, remote_total = [], [], [], []
+        for q in questions[:n]:
+            messages = answer_prompt(services, q, max_tokens)
+            first, total, _ = timed_stream(gen.stream_chat(messages, max_tokens, 0.0))
+            local_ttft.append(first)
+            local_total.append(total)
+            first, total, _ = timed_stream(remote.stream_chat(messages, max_tokens, 0.0))
+            remote_ttft.append(first)
+            remote_total.append(total)
+        remote.close()
+    finally:
+        server.stop()
+    med = statistics.median
+    return {"model": gen.name, "questions": min(n, len(questions)), "max_tokens": max_tokens,
+            "in_process_ttft_s": round(med(local_ttft), 3),
+            "in_process_answer_s": round(med(local_total), 3),
+            "server_ttft_s": round(med(remote_ttft), 3),
+            "server_answer_s": round(med(remote_total), 3),
+            "server_answer_ratio": round(med(remote_total) / med(local_total), 3)}
+
+
+def bench_store_server(services, tmp: Path, docs: Path, texts_for, questions: list[str],  # noqa: ANN001
+                       sizes: list[int], queries: int) -> dict:
+    """Indexing and search with the embedded Chroma and with a Chroma server on loopback
+    (`chroma run`), in one run, on the same texts and the same embedder."""
+    from assistant.core.store import VectorStore
+    from tests.servers import ChromaServer
+
+    server = ChromaServer(tmp / "chroma-server")
+    server.start()
+    out: dict = {}
+    try:
+        for mode in ("embedded", "server"):
+            store = {"mode": "server", "port": server.port} if mode == "server" else {}
+            fresh = fresh_services(tmp / f"data-store-{mode}", services.embedder, **store)
+            figures = bench_indexing(fresh, docs)
+            out[f"indexing_{mode}"] = {k: figures[k] for k in
+                                       ("chunks", "seconds", "chunks_per_s",
+                                        "ratio_to_raw_encode")}
+            fresh.close()
+        for n in sizes:
+            for mode in ("embedded", "server"):
+                store = VectorStore(f"scale_{n}", host="127.0.0.1", port=server.port) \
+                    if mode == "server" else None
+                out[f"search_at_{n}_{mode}"] = bench_search_scale(
+                    services, tmp / f"store-{mode}-{n}", texts_for(), questions, n, queries,
+                    store=store)
+    finally:
+        server.stop()
+    return out
 
 
 STARTUP_DRIVER = r"""
@@ -731,6 +808,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipeline-files", type=int, default=0,
                         help="index this many small notes with hashed vectors: memory and "
                         "rescan at scale without the encoder's cost (e.g. 100000)")
+    parser.add_argument("--store-server", type=int, nargs="*", default=[],
+                        help="indexing, and search at these sizes (e.g. 10000 100000), with "
+                        "the embedded Chroma and a Chroma server on loopback")
+    parser.add_argument("--model-server", type=int, default=0,
+                        help="answers timed through llama-cpp-python's server on loopback "
+                        "beside the model in process (this many questions)")
     parser.add_argument("--popup-trials", type=int, default=10,
                         help="quick-ask popups and hand-overs timed in the running app (0: skip)")
     args = parser.parse_args(argv)
@@ -777,9 +860,20 @@ def main(argv: list[str] | None = None) -> int:
                                                           args.watch_trials)
         if args.rescan_files:
             report["rescan"] = bench_rescan(services, Path(tmp) / "many", args.rescan_files)
+        if args.store_server:
+            import numpy as np
+
+            report["store_server"] = bench_store_server(
+                services, Path(tmp), docs,
+                lambda: scale_texts(args.scale_text, args.data, eval_sentences(args.data),
+                                    np.random.default_rng(0)),
+                questions, args.store_server, args.queries or 50)
         if args.answers:
             report["generation"] = bench_generation(services, questions, args.answers,
                                                     args.max_tokens)
+        if args.model_server:
+            report["model_server"] = bench_model_server(services, questions, args.model_server,
+                                                        args.max_tokens, Path(tmp))
         services.close()
         if args.startup_trials:
             report["startup"] = bench_startup(Path(tmp) / "home", args.startup_trials)
