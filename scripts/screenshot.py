@@ -7,8 +7,8 @@ Starts the app (real engine, real models from models/) on a fresh data folder wi
 sample documents and a broken PDF, drives it the way a user would, and saves PNGs of: the
 first run, a streamed answer with its sources, the PDF viewer on a cited page with the
 passage highlighted, the library with a failed file, the settings, "Not in your
-documents", the quick-ask popup with an answer, the tray menu, and the Desktop settings
-(a tray host, trayer, is started when there is one).
+documents", the quick-ask popup with an answer, the tray menu, the Desktop settings and
+the model-server settings (a tray host, trayer, is started when there is one).
 """
 
 from __future__ import annotations
@@ -187,6 +187,14 @@ def shoot(out: Path, home: Path) -> int:
     dialog.show()
     settle(app)
     dialog.grab().save(str(out / "09-settings-desktop.png"))
+    dialog.close()
+
+    # 10. The model on a server: address, model name, the key kept in the keychain.
+    dialog = SettingsDialog(engine.settings, parent=window)
+    dialog.backend.setCurrentIndex(dialog.backend.findData("openai"))
+    dialog.show()
+    settle(app)
+    dialog.grab().save(str(out / "10-settings-model-server.png"))
     dialog.close()
 
     window.quit_app()

@@ -394,8 +394,9 @@ class MainWindow(QMainWindow):
             self.banner_text.setText(
                 f'<span style="color:{c.text}"><b>No language model yet.</b> Answers are '
                 "written by a model that runs on this computer. Download the default one "
-                f"({_default_size()}, checked by its sha256) or choose a GGUF file you have. "
-                "Search and sources work meanwhile.</span>")
+                f"({_default_size()}, checked by its sha256) or choose a GGUF file you have "
+                "(or use a model server: Settings, Model). Search and sources work "
+                "meanwhile.</span>")
             self.banner.show()
         else:
             self.banner.hide()
