@@ -20,7 +20,6 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +104,6 @@ class Indexer:
         # (the writer lane's Stop/Quit), or blocks while indexing is paused.
         self.interrupt = interrupt or (lambda: None)
         self._root_devices: dict[str, int] = {}
-        self._store_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write")
 
     # Repair --------------------------------------------------------------------------
 
@@ -381,25 +379,14 @@ class Indexer:
             # The first flush loads the model (seconds of imports no stop request can cut
             # short); a stop asked meanwhile is honoured before the first batch, not after.
             self.embedder.load()
-        # A batch's vectors are written to the store while the next batch is encoded (2.5%
-        # of indexing time on small notes); all are written before any chunk is swapped in.
-        writes: list[Future[None]] = []
-        try:
-            for start in range(0, len(todo), step):
-                self.interrupt()
-                if any(w.done() and w.exception() is not None for w in writes):
-                    break  # the store failed: don't encode what can't be written
-                part = todo[start:start + step]
-                vectors = self.embedder.encode([texts[i] for _, _, i in part])
-                metas = [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
-                         for p, c, _ in part]
-                writes.append(self._store_lane.submit(
-                    self.store.add, [i for _, _, i in part], vectors, metas))
-                summary.embedded_chunks += len(part)
-        finally:
-            wait(writes)
-        for done in writes:
-            done.result()  # a failed write fails the flush (the next run repairs)
+        for start in range(0, len(todo), step):
+            self.interrupt()
+            part = todo[start:start + step]
+            vectors = self.embedder.encode([texts[i] for _, _, i in part])
+            metas = [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
+                     for p, c, _ in part]
+            self.store.add([i for _, _, i in part], vectors, metas)
+            summary.embedded_chunks += len(part)
         checkpoint("vectors-added")
         for p in pending:
             stale = self.catalog.replace_chunks(p.file_id, p.chunks, p.content_hash, p.size,
@@ -448,6 +435,5 @@ class Indexer:
 
     def close(self) -> None:
         self.parser.close()
-        self._store_lane.shutdown(wait=True)
 
 
