@@ -27,6 +27,15 @@ DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct.gguf"
 
 
 class EmbeddingSettings(BaseModel):
+    backend: Literal["local", "openai"] = Field(
+        "local", description="'local': the sentence-transformers model of model_dir; 'openai': "
+        "an OpenAI-compatible /v1/embeddings endpoint at base_url (switching either way "
+        "builds a new index in the background).")
+    base_url: str = Field(
+        "", description="The embedding server's API root, ending in /v1 (backend = 'openai'). "
+        "Empty: llm.base_url. Its API key is the model server's (`assistant key set openai`).")
+    server_model: str = Field(
+        "", description="The embedding model to ask the server for; empty: the first it lists.")
     model_dir: str = Field(
         "",
         description="Local sentence-transformers model directory. Empty: the all-MiniLM-L6-v2 "
@@ -190,6 +199,17 @@ class Settings(BaseSettings):
     def models_path(self) -> Path:
         d = self.llm.models_dir
         return Path(d).expanduser() if d else paths.default_models_dir()
+
+    @property
+    def embedder_spec(self) -> str:
+        """Which embedder the index is built with: a model folder ("" = the bundled one), or
+        an embedding server (``openai+URL#MODEL``)."""
+        e = self.embedding
+        if e.backend == "openai":
+            from assistant.core.remote_embedding import remote_spec
+
+            return remote_spec(e.base_url or self.llm.base_url, e.server_model)
+        return e.model_dir
 
     @property
     def model_label(self) -> str:

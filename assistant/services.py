@@ -32,6 +32,7 @@ from assistant.core.indexer import Indexer, RepairReport
 from assistant.core.llm import LocalGenerator
 from assistant.core.lock import WriterLock
 from assistant.core.parsing import ParserProcess
+from assistant.core.remote_embedding import RemoteEmbedder, is_remote
 from assistant.core.remote_llm import RemoteGenerator
 from assistant.core.retrieval import Retriever
 from assistant.core.store import VectorStore
@@ -77,7 +78,7 @@ class Services:
         s = self.settings
         self.generations = Generations(
             self.data_dir,
-            IndexSpec(s.embedding.model_dir, s.chunking.max_tokens, s.chunking.overlap_tokens),
+            IndexSpec(s.embedder_spec, s.chunking.max_tokens, s.chunking.overlap_tokens),
             self.embedder_for, self._store_for,
             {"dense_k": s.retrieval.dense_k, "lexical_k": s.retrieval.lexical_k,
              "dense_weight": s.retrieval.dense_weight},
@@ -88,6 +89,15 @@ class Services:
     def embedder_for(self, model_dir: str) -> Embedder:
         """One embedder per model folder for the whole process: generations built with the
         same model share it (one copy in memory, one load)."""
+        if is_remote(model_dir):  # an embedding server
+            with self._embedders_lock:
+                if model_dir not in self._embedders:
+                    from assistant import secrets
+
+                    self._embedders[model_dir] = RemoteEmbedder(
+                        model_dir, secrets.get("openai"), self.settings.embedding.batch_size,
+                        self.settings.llm.timeout_s)
+                return self._embedders[model_dir]
         try:
             path = Path(model_dir).expanduser() if model_dir else bundled_model_dir()
         except ModelMissingError:
@@ -182,7 +192,7 @@ class Services:
         self.settings.chunking = settings.chunking
         self.settings.embedding = settings.embedding
         return self.generations.want(
-            IndexSpec(settings.embedding.model_dir, settings.chunking.max_tokens,
+            IndexSpec(settings.embedder_spec, settings.chunking.max_tokens,
                       settings.chunking.overlap_tokens))
 
     def migrate_store(self, to: str) -> Iterator[tuple[str, int, int]]:
@@ -355,7 +365,8 @@ class Services:
             "unavailable": unavailable,
             "pending": counts["pending"],
             **self._model_status(),
-            "embedder": model_dir or "all-MiniLM-L6-v2 (bundled)",
+            "embedder": (self.embedder_for(model_dir).name if is_remote(model_dir)
+                         else model_dir or "all-MiniLM-L6-v2 (bundled)"),
             "data_dir": str(self.data_dir),
             "index_profile": self.active.profile,
             "rebuild_pending": bool(pending_reason),

@@ -69,11 +69,12 @@ class LlamaServer:
     """`python -m llama_cpp.server` with ``model``, behind ``api_key``."""
 
     def __init__(self, model: Path, log: Path, api_key: str, n_ctx: int = 4096,
-                 threads: int = 0):
+                 threads: int = 0, embedding: bool = False):
         self.model = model
         self.api_key = api_key
         self.n_ctx = n_ctx
         self.threads = threads
+        self.embedding = embedding
         self.port = free_port()
         self.log = log
         self.proc: subprocess.Popen | None = None
@@ -86,6 +87,8 @@ class LlamaServer:
         if not self.model.is_file():
             raise RuntimeError(f"{self.model} is missing")
         extra = ["--n_threads", str(self.threads)] if self.threads else []
+        if self.embedding:
+            extra += ["--embedding", "true"]
         for _ in range(3):
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(

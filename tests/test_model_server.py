@@ -200,3 +200,41 @@ def test_the_key_comes_from_the_keychain_or_environment(monkeypatch: pytest.Monk
     assert status["llm_backend"] == "openai" and status["model_present"]
     assert "from-env" not in str(status)
     services.close()
+
+
+@pytest.mark.integration
+def test_embeddings_from_the_server_build_their_own_index(tmp_path: Path, embedder,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switching to a server's /v1/embeddings builds a new index in the background (the
+    profile records the embedder); search then runs on the server's vectors."""
+    from assistant.config import load_settings
+    from assistant.core.remote_embedding import RemoteEmbedder
+    from assistant.services import Services
+
+    server = LlamaServer(SMOLLM2, tmp_path / "embedding-server.log", KEY, embedding=True)
+    server.start()
+    try:
+        local = Services(load_settings(), embedder=embedder)
+        list(local.indexer.index([REPO / "resources" / "sample-docs"]))
+        local_profile = local.active.profile
+        local.close()
+
+        monkeypatch.setenv("ASSISTANT_EMBEDDING__BACKEND", "openai")
+        monkeypatch.setenv("ASSISTANT_EMBEDDING__BASE_URL", server.base_url)
+        monkeypatch.setenv("ASSISTANT_OPENAI_API_KEY", KEY)
+        services = Services(load_settings(), embedder=embedder)
+        assert services.rebuild_pending
+        assert services.generations.rebuild_reason() == "the embedding model setting changed"
+        assert services.search("sourdough starter", 1)[0].path.endswith("sourdough-starter.md")
+        list(services.rebuild())  # the local index answered until now
+        assert not services.rebuild_pending and services.active.profile != local_profile
+        assert isinstance(services.embedder, RemoteEmbedder)
+        assert services.catalog.chunk_ids() == services.store.ids()
+        vector = services.embedder.encode(["How do I keep a starter alive?"])[0]
+        assert vector.shape == (576,) and abs(float((vector ** 2).sum()) - 1.0) < 1e-4
+        hits = services.search("How do I store a sourdough starter?", 3)
+        assert any(h.path.endswith("sourdough-starter.md") for h in hits)
+        assert "SmolLM2" in services.status()["embedder"]
+        services.close()
+    finally:
+        server.stop()

@@ -288,6 +288,10 @@ class Generations:
 
 
 def embedder_present(model_dir: str) -> bool:
+    from assistant.core.remote_embedding import is_remote
+
+    if is_remote(model_dir):
+        return True  # a server: asked when it is used
     try:
         path = Path(model_dir).expanduser() if model_dir else bundled_model_dir()
     except ModelMissingError:

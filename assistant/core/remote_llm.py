@@ -29,31 +29,21 @@ class ModelServerError(AssistantError):
     pass
 
 
-class RemoteGenerator(ReportsState):
-    def __init__(self, base_url: str, model: str = "", api_key: str | None = None,
-                 n_ctx: int = 4096, timeout_s: float = 120.0, seed: int = 0):
-        super().__init__()
+class OpenAIEndpoint:
+    """An OpenAI-compatible API root (``.../v1``): one HTTP client, the API key as a bearer
+    token, and every failure turned into one :class:`ModelServerError` line."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, timeout_s: float = 120.0,
+                 what: str = "model server"):
         self.base_url = base_url.rstrip("/")
-        self.model = model
         self.api_key = api_key
-        self.n_ctx = n_ctx
         self.timeout_s = timeout_s
-        self.seed = seed
+        self.what = what
         parts = urlsplit(self.base_url)
         self.where = f"{parts.scheme}://{parts.netloc}" if parts.netloc else self.base_url
         self._client: Any = None
-        self._load_lock = threading.Lock()
-        self._loaded = False
 
-    @property
-    def name(self) -> str:
-        return self.model or f"the model at {self.where}"
-
-    @property
-    def loaded(self) -> bool:
-        return self._loaded
-
-    def _http(self) -> Any:
+    def http(self) -> Any:
         if self._client is None:
             import httpx
 
@@ -62,27 +52,32 @@ class RemoteGenerator(ReportsState):
                                         timeout=httpx.Timeout(self.timeout_s, connect=10.0))
         return self._client
 
-    def _error(self, exc: Exception, started: bool = False) -> ModelServerError:
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def error(self, exc: Exception, started: bool = False) -> ModelServerError:
         import httpx
 
         if isinstance(exc, ModelServerError):
             return exc
         if isinstance(exc, httpx.TimeoutException):
             return ModelServerError(
-                f"the model server at {self.where} took longer than {self.timeout_s:g} s to "
+                f"the {self.what} at {self.where} took longer than {self.timeout_s:g} s to "
                 "answer" + ("; the answer is incomplete and was not kept" if started else "")
                 + " (llm.timeout_s sets the limit)")
         if isinstance(exc, httpx.TransportError):
             if started:
                 return ModelServerError(
-                    f"the model server at {self.where} stopped mid-answer ({exc}); the answer "
+                    f"the {self.what} at {self.where} stopped mid-answer ({exc}); the answer "
                     "is incomplete and was not kept")
             return ModelServerError(
-                f"the model server at {self.where} does not answer ({exc}); start it, or set "
-                "llm.backend = \"local\"")
-        return ModelServerError(f"the model server at {self.where} failed: {exc}")
+                f"the {self.what} at {self.where} does not answer ({exc}); start it, or set "
+                "the backend back to \"local\"")
+        return ModelServerError(f"the {self.what} at {self.where} failed: {exc}")
 
-    def _http_error(self, status: int, text: str) -> ModelServerError:
+    def http_error(self, status: int, text: str) -> ModelServerError:
         try:
             body = json.loads(text)
             detail = body.get("detail") or body.get("error") or body
@@ -93,9 +88,76 @@ class RemoteGenerator(ReportsState):
         detail = " ".join(str(detail).split())[:200]
         if status in (401, 403):
             return ModelServerError(
-                f"the model server at {self.where} refused the API key ({status} {detail}): "
+                f"the {self.what} at {self.where} refused the API key ({status} {detail}): "
                 "set it with `assistant key set openai` or ASSISTANT_OPENAI_API_KEY")
-        return ModelServerError(f"the model server at {self.where} answered {status}: {detail}")
+        return ModelServerError(f"the {self.what} at {self.where} answered {status}: {detail}")
+
+    def get_json(self, path: str) -> Any:
+        try:
+            resp = self.http().get(f"{self.base_url}{path}")
+        except Exception as exc:
+            raise self.error(exc) from exc
+        return self._json(resp, path)
+
+    def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        try:
+            resp = self.http().post(f"{self.base_url}{path}", json=body)
+        except Exception as exc:
+            raise self.error(exc) from exc
+        return self._json(resp, path)
+
+    def _json(self, resp: Any, path: str) -> Any:
+        if resp.status_code >= 400:
+            raise self.http_error(resp.status_code, resp.text)
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise ModelServerError(f"{self.base_url}{path} did not answer as an OpenAI-"
+                                   f"compatible server does ({resp.text[:120]!r})") from exc
+
+    def models(self, wanted: str) -> str:
+        """The model to ask for: ``wanted``, checked against what the server lists, or the
+        first it lists when ``wanted`` is empty."""
+        listing = self.get_json("/models")
+        try:
+            served = [m["id"] for m in listing.get("data", [])]
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ModelServerError(f"{self.base_url}/models did not answer as an OpenAI-"
+                                   f"compatible server does ({str(listing)[:120]!r})") from exc
+        if not wanted:
+            if not served:
+                raise ModelServerError(f"the {self.what} at {self.where} serves no model; "
+                                       "name one in the settings")
+            return str(served[0])
+        if served and wanted not in served:
+            raise ModelServerError(
+                f"the {self.what} at {self.where} has no model {wanted!r} (it serves: "
+                f"{', '.join(served[:5])})")
+        return wanted
+
+
+class RemoteGenerator(ReportsState):
+    def __init__(self, base_url: str, model: str = "", api_key: str | None = None,
+                 n_ctx: int = 4096, timeout_s: float = 120.0, seed: int = 0):
+        super().__init__()
+        self.endpoint = OpenAIEndpoint(base_url, api_key, timeout_s)
+        self.base_url = self.endpoint.base_url
+        self.where = self.endpoint.where
+        self.api_key = api_key
+        self.model = model
+        self.n_ctx = n_ctx
+        self.timeout_s = timeout_s
+        self.seed = seed
+        self._load_lock = threading.Lock()
+        self._loaded = False
+
+    @property
+    def name(self) -> str:
+        return self.model or f"the model at {self.where}"
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
 
     # Loading ---------------------------------------------------------------------
 
@@ -108,27 +170,7 @@ class RemoteGenerator(ReportsState):
             t0 = time.perf_counter()
             self._report(LOADING)
             try:
-                try:
-                    resp = self._http().get(f"{self.base_url}/models")
-                except Exception as exc:
-                    raise self._error(exc) from exc
-                if resp.status_code >= 400:
-                    raise self._http_error(resp.status_code, resp.text)
-                try:
-                    served = [m["id"] for m in resp.json().get("data", [])]
-                except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                    raise ModelServerError(
-                        f"{self.base_url}/models did not answer as an OpenAI-compatible server "
-                        f"does ({resp.text[:120]!r})") from exc
-                if not self.model:
-                    if not served:
-                        raise ModelServerError(f"the model server at {self.where} serves no "
-                                               "model; set llm.server_model")
-                    self.model = served[0]
-                elif served and self.model not in served:
-                    raise ModelServerError(
-                        f"the model server at {self.where} has no model {self.model!r} (it "
-                        f"serves: {', '.join(served[:5])}); set llm.server_model")
+                self.model = self.endpoint.models(self.model)
             except ModelServerError as exc:
                 self.failure = str(exc)
                 self._report(FAILED, self.failure)
@@ -162,11 +204,11 @@ class RemoteGenerator(ReportsState):
             body["stop"] = stop
         started = finished = False
         try:
-            with self._http().stream("POST", f"{self.base_url}/chat/completions",
-                                     json=body) as resp:
+            with self.endpoint.http().stream("POST", f"{self.base_url}/chat/completions",
+                                             json=body) as resp:
                 if resp.status_code >= 400:
                     resp.read()
-                    raise self._http_error(resp.status_code, resp.text)
+                    raise self.endpoint.http_error(resp.status_code, resp.text)
                 for line in resp.iter_lines():
                     if cancel.is_set():
                         raise GenerationCancelled("cancelled")
@@ -178,7 +220,7 @@ class RemoteGenerator(ReportsState):
                         break
                     chunk = json.loads(data)
                     if chunk.get("error"):
-                        raise self._http_error(500, json.dumps(chunk))
+                        raise self.endpoint.http_error(500, json.dumps(chunk))
                     choice = (chunk.get("choices") or [{}])[0]
                     piece = (choice.get("delta") or {}).get("content")
                     if piece:
@@ -194,16 +236,14 @@ class RemoteGenerator(ReportsState):
         except Exception as exc:
             if finished:  # the server had said the answer was complete; only [DONE] was lost
                 return
-            raise self._error(exc, started) from exc
+            raise self.endpoint.error(exc, started) from exc
         if not finished:
             raise ModelServerError(
                 f"the model server at {self.where} ended the stream before the answer was "
                 "complete; the answer is incomplete and was not kept")
 
     def close(self, timeout: float = 10.0) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.endpoint.close()
         self._loaded = False
 
     def info(self) -> dict[str, Any]:
