@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="index the sample documents and answer a sample question")
 
+    p = sub.add_parser("doctor", help="what this install runs on (llama.cpp build, GPU, "
+                       "models, stores, versions), to paste into a bug report")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quick", action="store_true",
+                   help="don't compute the model files' sha256 (their sizes are checked)")
+
     p = sub.add_parser("store", help="the vector store: move it to a Chroma server and back")
     store = p.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     m = store.add_parser("migrate", help="copy the vectors (no embedding again), check the "
@@ -800,6 +806,16 @@ def cmd_forget(services: Any, args: argparse.Namespace) -> int:
 
 
 # demo -------------------------------------------------------------------------------
+
+
+def cmd_doctor(services: Any, args: argparse.Namespace) -> int:
+    from assistant import doctor
+
+    if not args.quick and sys.stderr.isatty():
+        print("Checking the model files' sha256…", file=sys.stderr, flush=True)
+    result = doctor.report(services, verify=not args.quick)
+    print(json.dumps(result, indent=2) if args.json else doctor.as_text(result))
+    return EXIT_OK
 
 
 def cmd_store(services: Any, args: argparse.Namespace) -> int:

@@ -329,8 +329,25 @@ class Services:
 
             return RemoteGenerator(s.base_url, s.server_model, secrets.get("openai"), s.n_ctx,
                                    s.timeout_s, s.seed)
-        return LocalGenerator(self.settings.model_path, s.n_ctx, s.n_gpu_layers, s.threads,
-                              s.seed)
+        generator = LocalGenerator(self.settings.model_path, s.n_ctx, s.n_gpu_layers,
+                                   s.threads, s.seed)
+        generator.add_listener(self._remember_gpu_fallback)
+        return generator
+
+    GPU_FALLBACK_FILE = "gpu-fallback.txt"
+
+    def _remember_gpu_fallback(self, state: Any) -> None:
+        """Keep why the GPU was not used (for `assistant doctor` in another process)."""
+        if state.state != "ready":
+            return
+        path = self.data_dir / self.GPU_FALLBACK_FILE
+        try:
+            if state.reason:
+                path.write_text(f"{state.model}: {state.reason}\n", encoding="utf-8")
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     @functools.cached_property
     def evidence(self) -> EvidenceFinder:

@@ -22,34 +22,38 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class ChromaServer:
-    """`chroma run` on loopback with its data in ``path``; the same port across restarts."""
+class LoopbackServer:
+    """A server process on 127.0.0.1: started until it answers ``probe()`` (on another free
+    port if it could not start, e.g. the port was taken meanwhile), stopped or killed."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    name = "server"
+    start_timeout_s = 60.0
+
+    def __init__(self, log: Path):
+        self.log = log
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
-        self.log = path.parent / "chroma-server.log"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def probe(self) -> urllib.request.Request:
+        raise NotImplementedError
 
     def start(self) -> None:
-        if not CHROMA:
-            raise RuntimeError("the chroma command (chromadb package) is missing")
         for _ in range(3):
             with open(self.log, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [CHROMA, "run", "--path", str(self.path), "--host", "127.0.0.1",
-                     "--port", str(self.port)], stdout=log, stderr=log)
-            deadline = time.monotonic() + 60
+                self.proc = subprocess.Popen(self.command(), stdout=log, stderr=log)
+            deadline = time.monotonic() + self.start_timeout_s
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
-                    url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
-                    with urllib.request.urlopen(url, timeout=1):
+                    with urllib.request.urlopen(self.probe(), timeout=2):
                         return
                 except OSError:
                     time.sleep(0.1)
             self.kill()
-            self.port = free_port()  # taken meanwhile by another process: another one
-        raise RuntimeError(f"chroma run did not start: {self.log.read_text()[-2000:]}")
+            self.port = free_port()
+        raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-3000:]}")
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -65,60 +69,54 @@ class ChromaServer:
                 self.kill()
 
 
-class LlamaServer:
+class ChromaServer(LoopbackServer):
+    """`chroma run` with its data in ``path``; the same port across restarts."""
+
+    name = "chroma run"
+
+    def __init__(self, path: Path):
+        super().__init__(path.parent / "chroma-server.log")
+        self.path = path
+
+    def command(self) -> list[str]:
+        if not CHROMA:
+            raise RuntimeError("the chroma command (chromadb package) is missing")
+        return [CHROMA, "run", "--path", str(self.path), "--host", "127.0.0.1",
+                "--port", str(self.port)]
+
+    def probe(self) -> urllib.request.Request:
+        return urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v2/heartbeat")
+
+
+class LlamaServer(LoopbackServer):
     """`python -m llama_cpp.server` with ``model``, behind ``api_key``."""
+
+    name = "llama_cpp.server"
+    start_timeout_s = 120.0
 
     def __init__(self, model: Path, log: Path, api_key: str, n_ctx: int = 4096,
                  threads: int = 0, embedding: bool = False):
+        super().__init__(log)
         self.model = model
         self.api_key = api_key
         self.n_ctx = n_ctx
         self.threads = threads
         self.embedding = embedding
-        self.port = free_port()
-        self.log = log
-        self.proc: subprocess.Popen | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
         if not self.model.is_file():
             raise RuntimeError(f"{self.model} is missing")
         extra = ["--n_threads", str(self.threads)] if self.threads else []
         if self.embedding:
             extra += ["--embedding", "true"]
-        for _ in range(3):
-            with open(self.log, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model),
-                     "--host", "127.0.0.1", "--port", str(self.port),
-                     "--n_ctx", str(self.n_ctx), "--api_key", self.api_key, "--seed", "0",
-                     *extra], stdout=log, stderr=log)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                request = urllib.request.Request(
-                    f"{self.base_url}/models",
-                    headers={"Authorization": f"Bearer {self.api_key}"})
-                try:
-                    with urllib.request.urlopen(request, timeout=2):
-                        return
-                except OSError:
-                    time.sleep(0.2)
-            self.kill()
-            self.port = free_port()
-        raise RuntimeError(f"llama_cpp.server did not start: {self.log.read_text()[-3000:]}")
+        return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model),
+                "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+                "--api_key", self.api_key, "--seed", "0", *extra]
 
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+    def probe(self) -> urllib.request.Request:
+        return urllib.request.Request(f"{self.base_url}/models",
+                                      headers={"Authorization": f"Bearer {self.api_key}"})

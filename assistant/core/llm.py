@@ -144,6 +144,7 @@ class LocalGenerator(ReportsState):
         self.threads = threads or physical_cores()
         self.seed = seed
         self.gpu_offload = False
+        self.gpu_fallback = ""  # why the GPU was not used although the build supports it
         self._llama: Any = None
         self._load_lock = threading.Lock()
         # llama.cpp contexts are not thread-safe: one inference lane per model.
@@ -174,20 +175,23 @@ class LocalGenerator(ReportsState):
             llama_errors.clear()
             t0 = time.perf_counter()
             self._report(LOADING)
-            gpu = gpu_offload_supported()
+            gpu = gpu_offload_supported() and self.n_gpu_layers != 0
+            self.gpu_fallback = ""
             try:
-                llama = llama_cpp.Llama(
-                    model_path=str(self.model_path),
-                    n_ctx=self.n_ctx,
-                    n_threads=self.threads,
-                    n_gpu_layers=self.n_gpu_layers if gpu else 0,
-                    seed=self.seed,
-                    verbose=False,
-                )
+                try:
+                    llama = self._open(llama_cpp, gpu)
+                except (ValueError, RuntimeError, OSError):
+                    if not gpu:
+                        raise
+                    # The GPU could not take it (out of memory, a driver that fails to start):
+                    # the CPU can; say so once instead of failing.
+                    self.gpu_fallback = (f"the GPU could not be used ({self._llama_error('')})"
+                                         "; the model runs on the CPU")
+                    llama_errors.clear()
+                    gpu = False
+                    llama = self._open(llama_cpp, gpu)
             except (ValueError, RuntimeError, OSError) as exc:
-                # llama.cpp logs the cause first, then "failed to load model"
-                why = next((e.split(": ", 1)[-1] for e in llama_errors
-                            if "failed to" not in e), "") or str(exc)
+                why = self._llama_error(str(exc))
                 self.failure = f"cannot load {self.model_path.name}: {why} (is it a GGUF file?)"
                 self._report(FAILED, self.failure)
                 raise ModelMissingError(self.failure) from exc
@@ -195,7 +199,19 @@ class LocalGenerator(ReportsState):
             self._install_abort(llama)
             self._llama = llama
             self.failure = ""
-            self._report(READY, seconds=time.perf_counter() - t0)
+            self._report(READY, self.gpu_fallback, seconds=time.perf_counter() - t0)
+
+    def _open(self, llama_cpp: Any, gpu: bool) -> Any:
+        return llama_cpp.Llama(model_path=str(self.model_path), n_ctx=self.n_ctx,
+                               n_threads=self.threads,
+                               n_gpu_layers=self.n_gpu_layers if gpu else 0, seed=self.seed,
+                               verbose=False)
+
+    @staticmethod
+    def _llama_error(default: str) -> str:
+        """llama.cpp's own reason (it logs the cause first, then "failed to load model")."""
+        return next((e.split(": ", 1)[-1] for e in llama_errors if "failed to" not in e),
+                    "") or default
 
     @property
     def llama(self) -> Any:
@@ -339,6 +355,7 @@ class LocalGenerator(ReportsState):
             "name": self.name,
             "n_ctx": self.n_ctx,
             "threads": self.threads,
-            "gpu_offload": gpu_offload_supported(),
+            "gpu_offload": self.gpu_offload if self.loaded else gpu_offload_supported(),
+            "gpu_fallback": self.gpu_fallback,
             "state": self.state,
         }

@@ -885,7 +885,10 @@ class MainWindow(QMainWindow):
         if state.state == "loading":
             self.model_label.setText(f"Loading model {state.model}…")
         elif state.state == "ready":
-            self.model_label.setText(f"Model: {state.model}")
+            self.model_label.setText(f"Model: {state.model}" + (
+                f" ({state.reason})" if state.reason else ""))
+            if state.reason:  # e.g. the GPU could not be used: said once, in the status bar
+                self.statusBar().showMessage(f"{state.model}: {state.reason}.", 15000)
         elif state.state == "failed":
             self.model_label.setText(f"Model not loaded: {state.reason}")
 
