@@ -21,13 +21,14 @@ LLAMA_CMAKE_ARGS ?=
 # does not compile llama.cpp again; empty = $XDG_CACHE_HOME or ~/.cache, /assistant/wheels.
 WHEELHOUSE ?=
 
-.PHONY: run test test-models install install-dev llama model demo bench eval lint clean help
+.PHONY: run test test-models install install-dev llama model demo bench eval lint clean help desktop-entry
 
 help:
 	@echo "make run    set up everything and open the assistant's window"
 	@echo "make demo   the command-line demo (no window needed)"
 	@echo "make test   set up everything and run the test suite"
 	@echo "make model  fetch the default model into models/"
+	@echo "make desktop-entry  put Assistant in the desktop's menu (Linux)"
 	@echo "make bench  print benchmark figures (JSON)"
 	@echo "make eval   evaluate on ../shared/eval/squad2-dev.json (JSON)"
 
@@ -110,6 +111,23 @@ eval: install model
 
 lint: install-dev
 	$(VENV)/bin/ruff check assistant tests scripts
+
+# Show the app in the desktop's menu (Linux, for this checkout's venv): the .desktop entry,
+# the AppStream metainfo and the icons, under $XDG_DATA_HOME (~/.local/share).
+DESKTOP_ID := io.github.assistant.Assistant
+desktop-entry:
+	@dest=$${XDG_DATA_HOME:-$$HOME/.local/share}; bin="$(abspath $(VENV))/bin"; \
+	mkdir -p "$$dest/applications" "$$dest/metainfo" "$$dest/icons/hicolor/scalable/apps"; \
+	sed -e "s|^Exec=assistant-gui|Exec=$$bin/assistant-gui|" \
+	    -e "s|^TryExec=assistant-gui|TryExec=$$bin/assistant-gui|" \
+	    -e "s|^Exec=assistant popup|Exec=$$bin/assistant popup|" \
+	    resources/linux/$(DESKTOP_ID).desktop > "$$dest/applications/$(DESKTOP_ID).desktop"; \
+	cp resources/linux/$(DESKTOP_ID).metainfo.xml "$$dest/metainfo/"; \
+	for n in 16 24 32 48 64 128 256; do mkdir -p "$$dest/icons/hicolor/$${n}x$${n}/apps"; \
+	    cp resources/icons/assistant-$$n.png "$$dest/icons/hicolor/$${n}x$${n}/apps/assistant.png"; \
+	done; \
+	cp resources/icons/assistant.svg "$$dest/icons/hicolor/scalable/apps/assistant.svg"; \
+	echo "Assistant is in the desktop's menu: $$dest/applications/$(DESKTOP_ID).desktop"
 
 clean:
 	rm -rf $(VENV) .pytest_cache
