@@ -231,7 +231,9 @@ class Services:
         for generation in generations:  # opened again on the new store when next used
             generation.__dict__.pop("store", None)
             generation.__dict__.pop("retriever", None)
-        self.__dict__.pop("indexer", None)
+        indexer = self.__dict__.pop("indexer", None)
+        if indexer is not None:
+            indexer.close()
 
     def activate(self, generation: IndexGeneration) -> None:
         """Make a fully built generation the one that answers; the old one is deleted once
