@@ -838,7 +838,7 @@ def cmd_serve(services: Any, args: argparse.Namespace) -> int:
     indexed, since an embedded index written by another process meanwhile can't be read."""
     from assistant.api import TOKEN_FILE, ApiServer
 
-    if getattr(services, "running_writer", None) is not None:  # served by the running app
+    if services.running_writer is not None:  # served by the running app
         server = services.api_server
         if server is None:
             server = ApiServer(services, args.host, args.port, args.allow_remote)

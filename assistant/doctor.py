@@ -155,7 +155,7 @@ def embedder_device(setting: str) -> dict[str, Any]:
 def report(services: Any, verify: bool = True) -> dict[str, Any]:
     settings = services.settings
     llm, store = settings.llm, settings.store
-    build = llama_build()
+    build, machine = llama_build(), system()
     model: dict[str, Any] = {"backend": llm.backend}
     if llm.backend == "local":
         path = settings.model_path
@@ -166,7 +166,7 @@ def report(services: Any, verify: bool = True) -> dict[str, Any]:
             offloaded = layers + 1 if wanted < 0 or wanted > layers else wanted
         model.update({"file": str(path), "present": path.is_file(), "layers": layers,
                       "n_gpu_layers": wanted, "layers_offloaded": offloaded,
-                      "threads": llm.threads or system_threads(), "n_ctx": llm.n_ctx})
+                      "threads": llm.threads or machine["cpu_physical"], "n_ctx": llm.n_ctx})
         fallback = services.data_dir / services.GPU_FALLBACK_FILE
         if fallback.is_file():  # the last load could not use the GPU
             model["gpu_fallback"] = fallback.read_text(encoding="utf-8").strip()
@@ -177,7 +177,7 @@ def report(services: Any, verify: bool = True) -> dict[str, Any]:
     status = services.status()
     return {
         "versions": versions(),
-        "system": system(),
+        "system": machine,
         "llama_cpp": build,
         "model": model,
         "models_dir": str(settings.models_path),
@@ -192,12 +192,6 @@ def report(services: Any, verify: bool = True) -> dict[str, Any]:
                  "store": "embedded Chroma in the data dir" if store.mode == "embedded"
                  else f"Chroma server at {status['store_server']}"},
     }
-
-
-def system_threads() -> int:
-    from assistant.core.llm import physical_cores
-
-    return physical_cores()
 
 
 def as_text(r: dict[str, Any]) -> str:

@@ -141,15 +141,23 @@ class RemoteGenerator(ReportsState):
                  n_ctx: int = 4096, timeout_s: float = 120.0, seed: int = 0):
         super().__init__()
         self.endpoint = OpenAIEndpoint(base_url, api_key, timeout_s)
-        self.base_url = self.endpoint.base_url
-        self.where = self.endpoint.where
-        self.api_key = api_key
         self.model = model
         self.n_ctx = n_ctx
-        self.timeout_s = timeout_s
         self.seed = seed
         self._load_lock = threading.Lock()
         self._loaded = False
+
+    @property
+    def base_url(self) -> str:
+        return self.endpoint.base_url
+
+    @property
+    def where(self) -> str:
+        return self.endpoint.where
+
+    @property
+    def api_key(self) -> str | None:
+        return self.endpoint.api_key
 
     @property
     def name(self) -> str:
