@@ -358,7 +358,7 @@ class Services:
             return self.embedder.encode(texts)
 
         return EvidenceFinder(embed, lambda w: self.catalog.doc_freq(w),
-                              lambda: self.catalog.chunk_count())
+                              lambda: self.catalog.fts_rows())
 
     @functools.cached_property
     def answerer(self) -> Answerer:

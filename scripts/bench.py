@@ -281,11 +281,18 @@ def bench_search_scale(services, folder: Path, texts, questions: list[str],  # n
     import numpy as np
 
     from assistant.core.catalog import Catalog, chunk_id
-    from assistant.core.retrieval import Retriever
     from assistant.core.store import VectorStore
     from assistant.core.types import Chunk
 
     rng = np.random.default_rng(0)
+    own_store = store is None
+    if own_store and (folder / "catalog.db").exists():  # kept by an earlier run (--scale-dir)
+        catalog = Catalog(folder / "catalog.db")
+        store = VectorStore("scale", path=folder / "chroma")
+        if catalog.fts_rows() == n and store.count() == n:
+            return _time_scale_search(services, catalog, store, questions, queries, None)
+        catalog.close()
+        raise SystemExit(f"{folder} holds an unfinished or different build: delete it first")
     folder.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(folder / "catalog.db")
     store = store or VectorStore("scale", path=folder / "chroma")
@@ -305,6 +312,13 @@ def bench_search_scale(services, folder: Path, texts, questions: list[str],  # n
         store.add(ids, vectors, [{"file_id": file_id, "page": -1}] * len(ids))
     build_s = time.perf_counter() - t
     del made
+    return _time_scale_search(services, catalog, store, questions, queries, build_s)
+
+
+def _time_scale_search(services, catalog, store, questions: list[str], queries: int,  # noqa: ANN001
+                       build_s: float | None) -> dict:
+    from assistant.core.retrieval import Retriever
+
     retriever = Retriever(catalog, store, services.embedder,
                           dense_weight=services.settings.retrieval.dense_weight)
     asked = (questions * (1 + queries // max(1, len(questions))))[:queries]
@@ -322,7 +336,8 @@ def bench_search_scale(services, folder: Path, texts, questions: list[str],  # n
         retriever.keyword_search(q)
         lexical.append((time.perf_counter() - t) * 1000)
     figures = {"chunks": store.count(), "fts_rows": catalog.fts_count(),
-               "build_seconds": round(build_s, 1), "queries": len(times),
+               "build_seconds": round(build_s, 1) if build_s is not None else "reused",
+               "queries": len(times),
                "search_ms_p50": round(percentile(times, 0.5), 1),
                "search_ms_p95": round(percentile(times, 0.95), 1),
                "query_embedding_ms_p50": round(percentile(embed, 0.5), 1),
@@ -802,6 +817,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the scale bench's chunk texts: windows of real documents on "
                         "many topics, or random mixes of the eval sentences (the keyword "
                         "search's worst case: every chunk holds the question's words)")
+    parser.add_argument("--scale-dir", type=Path,
+                        help="keep the scale bench's chunks here and reuse them in later runs "
+                        "(building 1M takes about 30 minutes here)")
     parser.add_argument("--holdout-like", action="store_true",
                         help="also index the eval articles (Markdown + PDF) and 300 package "
                         "documentation files of this machine, like the issue's hold-out corpus")
@@ -853,8 +871,9 @@ def main(argv: list[str] | None = None) -> int:
 
             texts = scale_texts(args.scale_text, args.data, eval_sentences(args.data),
                                 np.random.default_rng(0))
+            folder = (args.scale_dir or Path(tmp)) / f"scale-{n}-{args.scale_text}"
             report[f"search_at_{n}_{args.scale_text}"] = bench_search_scale(
-                services, Path(tmp) / f"scale-{n}", texts, questions, n, args.queries or 50)
+                services, folder, texts, questions, n, args.queries or 50)
         if args.watch_trials:
             report["watch_latency"] = bench_watch_latency(services, Path(tmp) / "watched",
                                                           args.watch_trials)

@@ -52,6 +52,89 @@ def test_keyword_search_leaves_out_words_in_over_half_the_passages(tmp_path: Pat
     cat.close()
 
 
+def _zipf_catalog(path: Path, passages: int, seed: int) -> tuple[Catalog, list[str]]:
+    """Passages of words drawn with Zipf-like frequencies (a few words in most passages, most
+    words in few), some with a heading context, as real text has them."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = [f"w{i}x" for i in range(400)] + ["foo_bar", "e-mail"]
+    weights = [1 / (i + 1) for i in range(len(vocab))]
+    cat = Catalog(path)
+    texts = [" ".join(rng.choices(vocab, weights, k=rng.randint(5, 60))) for _ in range(passages)]
+    for start in range(0, passages, 50):
+        fid = cat.ensure_file(f"/notes/{start}.txt")
+        cat.replace_chunks(fid, [Chunk(i, t, 0, len(t), None, "",
+                                       t[:30] if i % 3 == 0 else "")
+                                 for i, t in enumerate(texts[start:start + 50])],
+                           f"{start:04d}" * 4, 1, 1)
+    return cat, vocab
+
+
+def test_a_split_keyword_search_scores_every_passage_as_the_whole_query_would(
+        tmp_path: Path) -> None:
+    """Over the budget, the rarest words choose the passages and every word scores them: the
+    ranking equals the whole query's ranking of the passages that hold a chosen word, with
+    the same BM25 scores. Only passages holding common words alone are left out."""
+    import random
+
+    from assistant.core.retrieval import Retriever, fts_match
+
+    cat, vocab = _zipf_catalog(tmp_path / "c.sqlite3", 600, seed=7)
+    retriever = Retriever(cat, store=None, embedder=None, lexical_k=20,  # type: ignore[arg-type]
+                          lexical_budget=150)
+    rng = random.Random(11)
+    split = 0
+    for _ in range(60):
+        query = " ".join(rng.sample(vocab[:120], rng.randint(2, 6)) + ["foo_bar"] * (
+            rng.random() < 0.2))
+        chosen, common = retriever.keyword_plan(query)
+        got = retriever.keyword_search(query)
+        whole = cat.bm25(fts_match(chosen + common), 10_000)
+        if not common:
+            assert got == whole[:20]
+            continue
+        split += 1
+        holding = {i for i, _ in cat.bm25(fts_match(chosen), 10_000)}
+        expected = [(i, s) for i, s in whole if i in holding][:20]
+        assert [i for i, _ in got] == [i for i, _ in expected], query
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-12)
+        assert len(holding) < len(whole)  # something was left out: the split did work
+    assert split >= 30  # the budget made most of these queries split
+    cat.close()
+
+
+def test_fts_rows_and_word_counts_follow_every_change(tmp_path: Path) -> None:
+    """The passage total comes from FTS5's own totals record and the word counts are kept
+    between searches: both must follow writes from this thread and from another one."""
+    import threading
+
+    cat, _ = _zipf_catalog(tmp_path / "c.sqlite3", 120, seed=3)
+    count = cat.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    assert cat.fts_rows() == count == 120
+    before = cat.doc_freq("w0x")
+    assert before == cat.db.execute(
+        "SELECT COUNT(*) FROM chunks WHERE ' ' || text || ' ' LIKE '% w0x %' "
+        "OR ' ' || context || ' ' LIKE '% w0x %'").fetchone()[0]
+    fid = cat.ensure_file("/notes/extra.txt")
+    cat.replace_chunks(fid, [Chunk(0, "w0x w0x alone", 0, 13, None, "", "")], "ee" * 8, 1, 1)
+    assert cat.fts_rows() == 121 and cat.doc_freq("w0x") == before + 1
+    assert cat.doc_freqs(["alone", "again"]) == {"alone": 1, "again": 0}
+
+    def elsewhere() -> None:  # another thread: another connection
+        other = cat.ensure_file("/notes/other.txt")
+        cat.replace_chunks(other, [Chunk(0, "w0x again", 0, 9, None, "", "")], "ff" * 8, 1, 1)
+        cat.remove_files([fid])
+
+    worker = threading.Thread(target=elsewhere)
+    worker.start()
+    worker.join()
+    assert cat.fts_rows() == 121 and cat.doc_freq("w0x") == before + 1  # one out, one in
+    assert cat.doc_freqs(["w0x", "alone", "again", "nowhere"]) == {
+        "w0x": before + 1, "alone": 0, "again": 1, "nowhere": 0}
+    cat.close()
+
+
 def test_rrf_rewards_agreement() -> None:
     scores = rrf([["a", "b", "c"], ["b", "d"]], k=60)
     assert max(scores, key=scores.get) == "b"

@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +68,23 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     VALUES ('delete', old.rowid, old.text, old.context);
 END;
 """
+
+# FTS5 keeps its row count and column token totals in one record of its data table.
+_FTS_TOTALS = 1
+_DOC_FREQS_KEPT = 20_000  # words remembered per connection between changes
+
+
+def _varint(data: bytes) -> int:
+    """The first of SQLite's variable-length integers in ``data`` (FTS5's totals record)."""
+    value = 0
+    for i, byte in enumerate(data[:9]):
+        if i == 8:
+            return (value << 8) | byte
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            break
+    return value
+
 
 NEW, INDEXING, INDEXED, FAILED, UNAVAILABLE = "new", "indexing", "indexed", "failed", "unavailable"
 
@@ -337,27 +354,61 @@ class Catalog(Database):
             for r in rows
         }
 
-    def bm25(self, match: str, limit: int) -> list[tuple[str, float]]:
-        """Chunk ids ranked by BM25 for an FTS5 MATCH expression (best first)."""
-        if not match:
+    def bm25(self, match: str | Sequence[str], limit: int) -> list[tuple[str, float]]:
+        """Chunk ids ranked by BM25 for an FTS5 MATCH expression (best first). ``match`` may
+        also be several expressions that match disjoint sets of passages: they are ranked
+        together, as one expression matching their union would rank them."""
+        matches = [match] if isinstance(match, str) else [m for m in match if m]
+        if not matches or not matches[0]:
             return []
-        # Rank inside the full-text index first and join only the best: joining every match
+        # Rank inside the full-text index and look up only the best: joining every match
         # (tens of thousands for a common word at 100k chunks) cost more than the ranking.
-        rows = self.db.execute(
-            "SELECT c.chunk_id, best.s FROM (SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s "
-            "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s, rowid LIMIT ?) AS best "
-            "JOIN chunks c ON c.rowid = best.rowid ORDER BY best.s, best.rowid",
-            (match, limit),
-        )
-        return [(r[0], -float(r[1])) for r in rows]
+        best: list[tuple[float, int]] = []
+        for expression in matches:
+            best += [(r[1], r[0]) for r in self.db.execute(
+                "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS s FROM chunks_fts "
+                "WHERE chunks_fts MATCH ? ORDER BY s, rowid LIMIT ?", (expression, limit))]
+        best = sorted(best)[:limit]
+        if not best:
+            return []
+        marks = ",".join("?" * len(best))
+        ids = dict(self.db.execute(f"SELECT rowid, chunk_id FROM chunks WHERE rowid IN ({marks})",
+                                   [rowid for _, rowid in best]).fetchall())
+        return [(ids[rowid], -float(s)) for s, rowid in best if rowid in ids]
+
+    def fts_rows(self) -> int:
+        """Passages in the full-text index, as BM25 counts them. Read from FTS5's own totals
+        record (one row), because ``COUNT(*)`` reads the whole table: 84 ms at 1M passages."""
+        row = self.db.execute(f"SELECT block FROM chunks_fts_data WHERE id = {_FTS_TOTALS}"
+                              ).fetchone()
+        if row is None or not row[0]:
+            return 0
+        return _varint(bytes(row[0]))
 
     def doc_freq(self, word: str) -> int:
         """How many passages hold ``word`` (as the full-text index stems it)."""
-        if not word:
-            return 0
-        row = self.db.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
-                              (f'"{word}"',)).fetchone()
-        return int(row[0])
+        return self.doc_freqs([word])[word]
+
+    def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:
+        """How many passages hold each word. Remembered until the catalog changes (a common
+        word costs 8 ms to count at 1M passages): the key is SQLite's data_version, which
+        moves when another connection commits, plus this connection's own changes."""
+        conn = self.db
+        version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        cache = getattr(self._local, "doc_freqs", None)
+        if cache is None or cache[0] is not conn or cache[1] != version \
+                or len(cache[2]) > _DOC_FREQS_KEPT:
+            cache = (conn, version, {})
+            self._local.doc_freqs = cache
+        known: dict[str, int] = cache[2]
+        out = {}
+        for word in words:
+            if word not in known:
+                known[word] = int(conn.execute(
+                    "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                    (f'"{word}"',)).fetchone()[0]) if word else 0
+            out[word] = known[word]
+        return out
 
     def has_chunks(self) -> bool:
         return self.db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None

@@ -20,10 +20,14 @@ from assistant.core.store import VectorStore
 from assistant.core.text import STOPWORDS, terms
 from assistant.core.types import Passage
 
-__all__ = ["STOPWORDS", "Retriever", "fts_query", "fuse", "rrf", "terms"]
+__all__ = ["LEXICAL_BUDGET", "STOPWORDS", "Retriever", "fts_query", "fuse", "rrf", "terms"]
 
 # The keyword search needs no query vector, so it runs beside the embedding and the dense
 # search (SQLite releases the GIL while it ranks; each thread has its own connection).
+# Passages (postings) one keyword search may score before it splits its words by rarity:
+# about 50 ms of FTS5's BM25 on this 2-core machine (see Retriever.keyword_search).
+LEXICAL_BUDGET = 50_000
+
 _LEXICAL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assistant-bm25")
 
 
@@ -62,26 +66,60 @@ def fuse(dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]
 
 class Retriever:
     def __init__(self, catalog: Catalog, store: VectorStore, embedder: Embedder,
-                 dense_k: int = 30, lexical_k: int = 30, dense_weight: float = 0.5):
+                 dense_k: int = 30, lexical_k: int = 30, dense_weight: float = 0.5,
+                 lexical_budget: int = LEXICAL_BUDGET):
         self.catalog = catalog
         self.store = store
         self.embedder = embedder
         self.dense_k = dense_k
         self.lexical_k = lexical_k
         self.dense_weight = dense_weight
+        self.lexical_budget = lexical_budget
 
     def keyword_search(self, query: str) -> list[tuple[str, float]]:
-        """BM25 over the content words of ``query``, without those in over half the passages
-        (when others remain). BM25 gives such a word no weight (FTS5 clamps its IDF to 1e-6),
-        yet FTS5 scores every passage that holds any word of the query: at 100k passages of
-        Python code and docs, "type" (in 50% of them) made one search take 78 ms instead of
-        8. Passages holding only such words would rank last with a score of about zero."""
+        """BM25 over the content words of ``query``.
+
+        Words in over half the passages are left out (when others remain): BM25 gives them
+        no weight (FTS5 clamps their IDF to 1e-6), yet FTS5 would score every passage that
+        holds one. At 100k passages of Python code and docs, "type" (in 50% of them) made one
+        search take 78 ms instead of 8.
+
+        FTS5 scores every passage that holds any word of the query, about 1 µs each here.
+        When the words' passages add up to more than ``lexical_budget``, the search is split
+        by how rare the words are, as Lucene's common-terms query does: the rarest words
+        whose passages fit the budget choose the passages, and every word scores them. Two
+        queries do it, one for passages that also hold a common word and one for those that
+        hold none, so each passage gets exactly the BM25 score the whole query would give it.
+        What is left out is passages holding only the common words. At 1M passages this cut
+        the keyword search's p95 from 377 to 79 ms, with the same top 5 for all 201
+        questions tried and 99.2% of the same top 30."""
+        chosen, common = self.keyword_plan(query)
+        if not common:
+            return self.catalog.bm25(fts_match(chosen), self.lexical_k)
+        rare, rest = fts_match(chosen), fts_match(common)
+        return self.catalog.bm25([f"({rare}) AND ({rest})", f"({rare}) NOT ({rest})"],
+                                 self.lexical_k)
+
+    def keyword_plan(self, query: str) -> tuple[list[str], list[str]]:
+        """The words that choose the passages to score, and the common words that only add
+        to their scores (none when the search is not split)."""
         words = terms(query)
-        if len(words) > 1:
-            half = self.catalog.chunk_count() / 2
-            weighed = [w for w in words if self.catalog.doc_freq(w) <= half]
-            words = weighed or words
-        return self.catalog.bm25(fts_match(words), self.lexical_k)
+        if len(words) < 2:
+            return words, []
+        freq = self.catalog.doc_freqs(words)
+        half = self.catalog.fts_rows() / 2
+        words = [w for w in words if freq[w] <= half] or words
+        words = [w for w in words if freq[w] > 0]  # matches nothing, scores nothing
+        if len(words) < 2 or sum(freq[w] for w in words) <= self.lexical_budget:
+            return words, []
+        rare: list[str] = []
+        postings = 0
+        for w in sorted(words, key=lambda w: (freq[w], w)):
+            if rare and postings + freq[w] > self.lexical_budget:
+                break
+            rare.append(w)
+            postings += freq[w]
+        return rare, [w for w in words if w not in rare]
 
     def search(self, query: str, k: int) -> list[Passage]:
         if not self.catalog.has_chunks():  # nothing to find: don't load the embedder for it
