@@ -110,6 +110,47 @@ def test_stop_mid_batch_keeps_a_consistent_index_that_resumes(services, tmp_path
     assert services.status()["files"] == 40 and consistent(services)
 
 
+def test_vectors_are_stored_in_large_writes_and_a_stop_keeps_those_made(
+        services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Encoded vectors reach the store a few hundred at a time (Chroma's cost per call is
+    large), and a stop asked between two batches stores the ones already encoded first:
+    the next run embeds none of them again."""
+    from assistant.core import indexer as indexer_module
+
+    monkeypatch.setattr(indexer_module, "STORE_BATCH", 24)
+    docs = corpus(tmp_path / "docs", 30, words=120)
+    writer = services.writer(folders=[], watch=False).start()
+    encoded: list[int] = []
+    writes: list[int] = []
+    for embedder in services._embedders.values():
+        monkeypatch.setattr(embedder, "batch_size", 8)
+        real = embedder.encode
+
+        def encode(texts, *a, _real=real, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+            encoded.append(len(texts))
+            if len(encoded) == 5:
+                writer.stop(0)  # asked while the fifth batch is encoded
+            return _real(texts, *a, **k)
+
+        monkeypatch.setattr(embedder, "encode", encode)
+    real_add = services.store.add
+    monkeypatch.setattr(services.store, "add", lambda ids, *a, **k: writes.append(len(ids))
+                        or real_add(ids, *a, **k))
+    request = writer.index([docs])
+    assert request.wait(120) is not None and request.result.cancelled
+    writer.stop(10)
+    assert encoded == [8] * 5
+    assert writes == [24, 16]  # three batches in one write; the last two stored at the stop
+    assert services.store.count() == 40
+    monkeypatch.undo()
+    writer = services.writer(folders=[], watch=False).start()
+    done = writer.index([docs]).wait(300)
+    writer.stop(10)
+    assert done is not None and done.summary is not None and not done.error
+    assert done.summary.embedded_chunks == len(services.catalog.chunk_ids()) - 40
+    assert consistent(services)
+
+
 def test_a_stop_asked_while_the_model_loads_embeds_nothing(services, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:

@@ -85,6 +85,7 @@ def _inside(path: str, folders: list[str]) -> bool:
 
 
 LATER_FLUSH_FACTOR = 4
+STORE_BATCH = 256  # vectors per write to the store
 
 
 class Indexer:
@@ -379,14 +380,35 @@ class Indexer:
             # The first flush loads the model (seconds of imports no stop request can cut
             # short); a stop asked meanwhile is honoured before the first batch, not after.
             self.embedder.load()
+        # Vectors go to the store STORE_BATCH at a time: Chroma's cost per call (0.7 ms a
+        # vector in calls of 1,024 here, 3.2 ms in calls of 16) took 2.5% of the indexing.
+        # A kill loses at most the vectors not yet stored; a stop request stores them first.
+        import numpy as np  # here: status and search start without it
+
+        made: list[tuple[list[str], np.ndarray, list[dict[str, int]]]] = []
+
+        def store_made() -> None:
+            if made:
+                self.store.add([i for ids_, _, _ in made for i in ids_],
+                               np.concatenate([v for _, v, _ in made]),
+                               [m for _, _, metas in made for m in metas])
+                summary.embedded_chunks += sum(len(ids_) for ids_, _, _ in made)
+                made.clear()
+
         for start in range(0, len(todo), step):
-            self.interrupt()
+            try:
+                self.interrupt()
+            except IndexInterrupted:
+                store_made()
+                raise
             part = todo[start:start + step]
             vectors = self.embedder.encode([texts[i] for _, _, i in part])
-            metas = [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
-                     for p, c, _ in part]
-            self.store.add([i for _, _, i in part], vectors, metas)
-            summary.embedded_chunks += len(part)
+            made.append(([i for _, _, i in part], vectors,
+                         [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
+                          for p, c, _ in part]))
+            if sum(len(ids_) for ids_, _, _ in made) >= STORE_BATCH:
+                store_made()
+        store_made()
         checkpoint("vectors-added")
         for p in pending:
             stale = self.catalog.replace_chunks(p.file_id, p.chunks, p.content_hash, p.size,
