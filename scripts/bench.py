@@ -344,7 +344,7 @@ def _time_scale_search(services, catalog, store, questions: list[str], queries: 
         retriever.search(q, 5)
         times.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        services.embedder.encode([q])
+        services.embedder.encode_query(q)
         embed.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         retriever.keyword_search(q)
@@ -428,7 +428,8 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int, embedder=None) -> di
         def load(self) -> None:  # no model to load
             pass
 
-        def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        def encode(self, texts: list[str], batch_size: int | None = None,
+                   threads: int | None = None) -> np.ndarray:
             out = np.empty((len(texts), 384), dtype=np.float32)
             for row, text in enumerate(texts):
                 seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())

@@ -184,7 +184,7 @@ def test_an_empty_index_is_searched_without_loading_the_embedder(tmp_path: Path)
     from assistant.core.retrieval import Retriever
 
     class NoEmbedder:
-        def encode(self, texts: list[str]) -> None:
+        def encode_query(self, text: str) -> None:
             raise AssertionError("the embedder was loaded for an empty index")
 
     catalog = Catalog(tmp_path / "catalog.db")
@@ -226,8 +226,8 @@ def test_a_failing_keyword_search_fails_the_search() -> None:
     from assistant.core.retrieval import Retriever
 
     class Embed:
-        def encode(self, texts: list[str]) -> np.ndarray:
-            return np.ones((1, 4), dtype=np.float32)
+        def encode_query(self, text: str) -> np.ndarray:
+            return np.ones(4, dtype=np.float32)
 
     class Store:
         def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
@@ -245,7 +245,7 @@ def test_a_failing_embedder_still_waits_for_the_keyword_search() -> None:
     from assistant.core.retrieval import Retriever
 
     class Broken:
-        def encode(self, texts: list[str]) -> None:
+        def encode_query(self, text: str) -> None:
             raise MemoryError("no room for the query vector")
 
     catalog = _Catalog()
@@ -302,3 +302,40 @@ def test_a_store_that_refuses_more_than_it_holds_is_asked_for_less(tmp_path: Pat
     assert store.collection.asked == [30, 2]
     store.collection = Strict(0)  # type: ignore[assignment]
     assert store.query(np.ones(3, dtype=np.float32), 30) == []
+
+
+def test_a_question_is_encoded_on_one_thread_fewer_and_leaves_other_threads_alone(
+        embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """The keyword search runs beside the question's encoding, so the question gets one
+    torch thread fewer; a batch (indexing, in its own thread) keeps torch's default, before
+    and after a question is asked from another thread."""
+    import threading
+
+    import numpy as np
+    import torch
+
+    model = embedder.model
+    default = embedder.threads
+    assert default >= 1
+    seen: list[tuple[str, int]] = []
+    real = model.encode
+
+    def encode(texts, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.append((threading.current_thread().name, torch.get_num_threads()))
+        return real(texts, *a, **k)
+
+    monkeypatch.setattr(model, "encode", encode)
+    batch = embedder.encode(["one passage", "another passage"])
+    asker = threading.Thread(target=lambda: seen.append(
+        ("vector", int(np.asarray(embedder.encode_query("when did it open")).shape[0]))),
+        name="asker")
+    asker.start()
+    asker.join()
+    later = threading.Thread(target=lambda: embedder.encode(["a passage", "and one more"]),
+                             name="indexer")  # started after the question
+    later.start()
+    later.join()
+    assert embedder.encode(["a third passage", "a fourth"]).shape == batch.shape
+    main = threading.current_thread().name
+    assert seen == [(main, default), ("asker", max(1, default - 1)), ("vector", 384),
+                    ("indexer", default), (main, default)]

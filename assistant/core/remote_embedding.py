@@ -91,7 +91,11 @@ class RemoteEmbedder(Embedder):
             self.encode(["dimension"])
         return self._dimension
 
-    def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def encode(self, texts: list[str], batch_size: int | None = None,
+               threads: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         self.load()

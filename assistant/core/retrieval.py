@@ -129,7 +129,7 @@ class Retriever:
             return []
         lexical_job = _LEXICAL.submit(self.keyword_search, query)
         try:
-            vector = self.embedder.encode([query])[0]
+            vector = self.embedder.encode_query(query)
             dense = self.store.query(vector, self.dense_k)
         finally:
             wait([lexical_job])  # never left running on a catalog the caller may close
