@@ -474,7 +474,8 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int, embedder=None) -> di
             quarters[f"rss_mb_at_{int(q * 100)}pct"] = round(
                 max((r for s, r in samples if s <= q * end + 1e-9), default=samples[0][1]), 1)
     return {"files": n, "chunks": chunks, "index_seconds": round(index_s, 1),
-            "files_per_s_without_encoder": round(first.added / index_s, 1),
+            "encoder": "real" if embedder is not None else "hashed",
+            "files_per_s": round(first.added / index_s, 1),
             "rss_mb_before": round(before, 1),
             "rss_mb_peak": round(max((r for _, r in samples), default=before), 1), **quarters,
             "rescan_seconds": round(rescan_s, 2),
