@@ -22,12 +22,12 @@ from assistant.core.types import Passage
 
 __all__ = ["LEXICAL_BUDGET", "STOPWORDS", "Retriever", "fts_query", "fuse", "rrf", "terms"]
 
-# The keyword search needs no query vector, so it runs beside the embedding and the dense
-# search (SQLite releases the GIL while it ranks; each thread has its own connection).
 # Passages (postings) one keyword search may score before it splits its words by rarity:
 # about 30 ms of FTS5's BM25 on this 2-core machine (see Retriever.keyword_search).
 LEXICAL_BUDGET = 30_000
 
+# The keyword search needs no query vector, so it runs beside the embedding and the dense
+# search (SQLite releases the GIL while it ranks; each thread has its own connection).
 _LEXICAL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assistant-bm25")
 
 
