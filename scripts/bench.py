@@ -204,23 +204,16 @@ def bench_indexing(services, docs: Path) -> dict:
     t = time.perf_counter()
     summary = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
     index_s = time.perf_counter() - t
-    rows = services.catalog.db.execute("SELECT context, text FROM chunks").fetchall()
-    texts = [f"{c}\n{x}" if c else x for c, x in rows]
-
-    def bare_encode() -> float:
-        t = time.perf_counter()
-        services.embedder.model.encode(texts, batch_size=services.embedder.batch_size,
-                                       normalize_embeddings=True, show_progress_bar=False)
-        return time.perf_counter() - t
+    texts = indexed_texts(services)
 
     # The bare encode is timed right after the indexing and once more after the rescan, and
     # the two are averaged: this machine's speed drifts by up to 15% between minutes, and
     # one timing on one side of the indexing made the ratio move by as much.
-    raw_after = bare_encode()
+    raw_after = bare_encode(services, texts)
     t = time.perf_counter()
     again = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
     rescan_s = time.perf_counter() - t
-    raw_later = bare_encode()
+    raw_later = bare_encode(services, texts)
     index_rate = summary.embedded_chunks / index_s
     raw_rate = 2 * len(texts) / (raw_after + raw_later)
     return {
@@ -234,6 +227,53 @@ def bench_indexing(services, docs: Path) -> dict:
         "unchanged_rescan_embedded": again.embedded_chunks,
         "tokens": token_figures(services),
     }
+
+
+def indexed_texts(services) -> list[str]:  # noqa: ANN001
+    """The texts the indexer gave the encoder: each chunk with its title/heading prefix."""
+    rows = services.catalog.db.execute("SELECT context, text FROM chunks").fetchall()
+    return [f"{c}\n{x}" if c else x for c, x in rows]
+
+
+def bare_encode(services, texts: list[str]) -> float:  # noqa: ANN001
+    """Seconds for one sentence-transformers encode call of ``texts`` (it sorts them by
+    length itself), in the indexer's batch size: the speed the indexer is measured against."""
+    t = time.perf_counter()
+    services.embedder.model.encode(texts, batch_size=services.embedder.batch_size,
+                                   normalize_embeddings=True, show_progress_bar=False)
+    return time.perf_counter() - t
+
+
+def bench_indexing_rounds(make_services, docs: Path, rounds: int) -> dict:  # noqa: ANN001
+    """The indexing-to-bare-encode ratio, ``rounds`` times, each on a fresh index: a bare
+    encode of the same texts right before and right after each indexing, the ratio taken
+    against their mean. This machine's speed drifts by up to 15% from one minute to the next,
+    and one pair moved the ratio by as much; the median of the rounds is the figure."""
+    import statistics
+
+    first = make_services(0)
+    report = bench_indexing(first, docs)
+    texts = indexed_texts(first)
+    first.close()
+    ratios = [report["ratio_to_raw_encode"]]
+    for r in range(1, rounds):
+        services = make_services(r)
+        before = bare_encode(services, texts)
+        took, chunks = _index_seconds(services, docs)
+        after = bare_encode(services, texts)
+        services.close()
+        ratios.append(round((chunks / took) / (2 * len(texts) / (before + after)), 3))
+    report["ratio_each_round"] = ratios
+    report["ratio_to_raw_encode"] = round(statistics.median(ratios), 3)
+    return report
+
+
+def _index_seconds(services, docs: Path) -> tuple[float, int]:  # noqa: ANN001
+    from assistant.core.types import IndexSummary
+
+    t = time.perf_counter()
+    summary = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    return time.perf_counter() - t, summary.embedded_chunks
 
 
 def real_text_windows(data_file: Path | None, sentences: list[str]):  # noqa: ANN201
@@ -825,6 +865,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="edits timed for watch latency (0: skip)")
     parser.add_argument("--startup-trials", type=int, default=3,
                         help="app launches timed (0: skip; needs PySide6)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="indexings of each extra corpus; its ratio is their median")
     parser.add_argument("--corpora", type=int, default=1,
                         help="also index 300 small notes and 3 PDFs of 60 pages (0: skip)")
     parser.add_argument("--scale-chunks", type=int, nargs="*", default=[],
@@ -873,9 +915,10 @@ def main(argv: list[str] | None = None) -> int:
             for name, folder in (
                     ("small_files", write_small_files(sentences, Path(tmp) / "small")),
                     ("large_pdfs", write_large_pdfs(sentences, Path(tmp) / "pdfs"))):
-                fresh = fresh_services(Path(tmp) / f"data-{name}", services.embedder)
-                report[f"indexing_{name}"] = bench_indexing(fresh, folder)
-                fresh.close()
+                report[f"indexing_{name}"] = bench_indexing_rounds(
+                    lambda r, name=name: fresh_services(Path(tmp) / f"data-{name}-{r}",
+                                                        services.embedder),
+                    folder, args.rounds)
         if args.queries:
             report["retrieval"] = bench_retrieval(services, questions, args.queries)
         if args.holdout_like:

@@ -50,6 +50,21 @@ def test_rename_and_folder_move_update_paths_without_embedding(services, folder:
     assert consistent(services)
 
 
+def test_a_moved_file_and_its_copy_one_moves_the_other_is_indexed(services,
+                                                                  folder: Path) -> None:
+    """Both new files have the content of the vanished one: the first takes its passages
+    (moved), the second is parsed and embedded (the reader kept its bytes for this case)."""
+    run(services.indexer, folder)
+    content = (folder / "todo.txt").read_bytes()
+    (folder / "todo.txt").rename(folder / "chores.txt")
+    (folder / "copy.txt").write_bytes(content)
+    summary, failures = run(services.indexer, folder)
+    assert failures == {} and (summary.moved, summary.added, summary.removed) == (1, 1, 0)
+    paths = {hit.path for hit in services.retriever.search("walnuts repaint shed", 5)}
+    assert {str(folder / "chores.txt"), str(folder / "copy.txt")} <= paths
+    assert consistent(services)
+
+
 def test_unplugged_folder_is_kept_then_comes_back(services, tmp_path: Path) -> None:
     drive = tmp_path / "media" / "usb"
     folder = drive / "library"
@@ -280,9 +295,9 @@ def test_failed_file_is_retried_only_when_it_changes(services, tmp_path: Path,
     calls = {"n": 0}
     real_parse = services.indexer.parser.parse
 
-    def counting_parse(path, data):  # noqa: ANN001, ANN202
+    def counting_parse(path, data, cancel=None):  # noqa: ANN001, ANN202
         calls["n"] += 1
-        return real_parse(path, data)
+        return real_parse(path, data, cancel)
 
     monkeypatch.setattr(services.indexer.parser, "parse", counting_parse)
     assert run(services.indexer, d)[1] == {"report.pdf": "corrupt"}

@@ -279,8 +279,8 @@ def test_retry_failed_parses_again_even_if_unchanged(services, tmp_path: Path) -
         assert first.summary.failed == 1
         calls: list[str] = []
         real_parse = writer._indexer.parser.parse
-        writer._indexer.parser.parse = lambda path, data: (calls.append(path),
-                                                           real_parse(path, data))[1]
+        writer._indexer.parser.parse = lambda path, data, cancel=None: (
+            calls.append(path), real_parse(path, data, cancel))[1]
         again = writer.index([docs]).wait(60)  # unchanged and known bad: not parsed again
         assert again.summary.failed == 1 and calls == []
         retried = writer.retry_failed().wait(60)
@@ -334,3 +334,129 @@ def test_the_first_flush_is_early_and_later_ones_larger(services, tmp_path: Path
     list(indexer.index([docs]))
     assert sizes[0] == 4 and sizes[1] == 4 * LATER_FLUSH_FACTOR and sum(sizes) == 40
     assert consistent(services)
+
+
+def _count_parses(indexer, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # noqa: ANN001
+    parsed: list[str] = []
+    real = indexer.parser.parse
+
+    def counting(path, data, cancel=None):  # noqa: ANN001, ANN202
+        document = real(path, data, cancel)
+        parsed.append(path)
+        return document
+
+    monkeypatch.setattr(indexer.parser, "parse", counting)
+    return parsed
+
+
+def _wait(predicate, timeout: float = 30) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_files_are_parsed_while_the_encoder_works(services, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader thread parses the next files while a flush is embedded, instead of the two
+    taking turns: while the first flush's first batch is held in the encoder, files beyond
+    that flush get parsed."""
+    docs = corpus(tmp_path / "docs", 30, words=10)  # one chunk each
+    indexer = services.indexer
+    indexer.flush_chunks = 4
+    parsed = _count_parses(indexer, monkeypatch)
+    seen: list[int] = []
+    encode = services.embedder.encode
+
+    def slow_first(texts: list[str], batch_size: int | None = None):  # noqa: ANN202
+        if not seen:
+            _wait(lambda: len(parsed) >= 12)
+            seen.append(len(parsed))
+        return encode(texts, batch_size)
+
+    monkeypatch.setattr(services.embedder, "encode", slow_first)
+    summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    assert seen[0] >= 12  # 4 files in the flush, 8 more parsed meanwhile
+    assert summary.added == 30 and summary.embedded_chunks == 30
+    assert consistent(services)
+
+
+@pytest.mark.parametrize("bound", ["files", "bytes"])
+def test_the_reader_runs_a_bounded_way_ahead(services, tmp_path: Path, bound: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded whatever the encoder's speed: the reader stops READ_AHEAD_FILES
+    files (or READ_AHEAD_BYTES bytes, but at least one file) ahead of the flush."""
+    from assistant.core import indexer as indexer_module
+
+    if bound == "files":
+        monkeypatch.setattr(indexer_module, "READ_AHEAD_FILES", 3)
+        most = 4 + 3
+    else:
+        monkeypatch.setattr(indexer_module, "READ_AHEAD_BYTES", 1)  # one file at a time
+        most = 4 + 1
+    docs = corpus(tmp_path / "docs", 20, words=10)
+    indexer = services.indexer
+    indexer.flush_chunks = 4
+    parsed = _count_parses(indexer, monkeypatch)
+    during: list[int] = []
+    encode = services.embedder.encode
+
+    def held(texts: list[str], batch_size: int | None = None):  # noqa: ANN202
+        if not during:
+            _wait(lambda: len(parsed) >= most - 1)  # the reader got ahead ...
+            time.sleep(0.3)  # ... and is given time to run further, if it would
+            during.append(len(parsed))
+        return encode(texts, batch_size)
+
+    monkeypatch.setattr(services.embedder, "encode", held)
+    summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    assert most - 1 <= during[0] <= most
+    assert summary.added == 20 and consistent(services)
+
+
+def test_a_stop_does_not_wait_for_the_file_being_parsed(services, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parse that takes long (held in the child here) is cancelled by a stop: the child is
+    killed, the file is not marked failed, and the next run indexes it."""
+    from assistant.core.indexer import IndexInterrupted
+
+    docs = corpus(tmp_path / "docs", 1, words=10)
+    flag = tmp_path / "parsing"
+    monkeypatch.setenv("ASSISTANT_PAUSE_AT", "parsing")  # read by the child when it starts
+    monkeypatch.setenv("ASSISTANT_PAUSE_FILE", str(flag))
+    indexer = services.indexer
+    indexer.parser.close()  # the next parse starts a child that sees the variables
+    stop = threading.Event()
+
+    def interrupt() -> None:
+        if stop.is_set():
+            raise IndexInterrupted
+
+    monkeypatch.setattr(indexer, "interrupt", interrupt)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            list(indexer.index([docs]))
+            outcome.append("finished")
+        except IndexInterrupted as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert _wait(flag.exists)  # the child holds the parse
+        stop.set()
+        thread.join(10)
+        assert not thread.is_alive() and isinstance(outcome[0], IndexInterrupted)
+    finally:
+        flag.unlink(missing_ok=True)
+        thread.join(30)
+    path = str(docs / "note000.txt")
+    assert services.catalog.file(path) is None or services.catalog.file(path).state != "failed"
+    monkeypatch.delenv("ASSISTANT_PAUSE_AT")
+    monkeypatch.setattr(indexer, "interrupt", lambda: None)
+    summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    assert summary.added == 1 and summary.failed == 0 and consistent(services)

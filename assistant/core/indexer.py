@@ -1,5 +1,6 @@
 """Index files and folders: scan, read, parse (in a limited child process), chunk, embed,
-store. Yields progress events.
+store. Yields progress events. A reader thread reads, parses and chunks the next files while
+the encoder embeds the current ones; everything that writes stays on the caller's thread.
 
 Incremental: a file with the same size and modification time is not read; one with the same
 content hash is not parsed or embedded; one whose content reappears under a new path (moved,
@@ -18,8 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +74,25 @@ class _Pending:
 
 
 @dataclass
+class _Read:
+    """What the reader thread made of one file."""
+    item: FoundFile
+    record: FileRecord | None
+    digest: str = ""
+    size: int = 0
+    mtime_ns: int = 0
+    chunks: list[Chunk] | None = None  # None: not parsed (content already known)
+    error: LoaderError | None = None
+    data: bytes | None = None  # kept only for a possibly moved file
+
+
+@dataclass
+class _ToRead:
+    """_check's answer for a file that must be read: what the catalog has of it."""
+    record: FileRecord | None
+
+
+@dataclass
 class RepairReport:
     orphan_vectors_deleted: int = 0
     files_reindexed: list[str] = field(default_factory=list)
@@ -86,6 +110,11 @@ def _inside(path: str, folders: list[str]) -> bool:
 
 LATER_FLUSH_FACTOR = 4
 STORE_BATCH = 256  # vectors per write to the store
+# How far the reader thread may run ahead of the encoder: enough files to prepare a whole
+# later flush while the one before is embedded (small notes: ~340 files per 1,024 chunks),
+# and few enough bytes that memory stays bounded whatever the files are.
+READ_AHEAD_FILES = 1024
+READ_AHEAD_BYTES = 64 * 1024 * 1024
 
 
 class Indexer:
@@ -201,6 +230,15 @@ class Indexer:
         total = len(found)
         done = 0
         pending: list[_Pending] = []
+        # Files are read, hashed, parsed and chunked by a reader thread (the parsing itself in
+        # the child process) a little ahead of this one, so that work overlaps the encoder's
+        # batches instead of alternating with them. Catalog writes stay on this thread, in
+        # the order they had: the crash-safety steps are unchanged.
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-reader")
+        cancel = threading.Event()
+        window: deque[Future[_Read]] = deque()
+        held = 0  # bytes of the files in the window
+        maybe_moved = frozenset(gone_by_hash)
 
         def progress(current: str) -> IndexProgress:
             elapsed = time.perf_counter() - t0
@@ -209,9 +247,8 @@ class Indexer:
             return IndexProgress(done, total, current, summary.embedded_chunks, rate, eta,
                                  summary.failed)
 
-        for item in found.values():
-            self.interrupt()
-            outcome = self._prepare(item, gone_by_hash, gone, summary)
+        def take(outcome: _Pending | FileFailed | None, path: str) -> Iterator[IndexEvent]:
+            nonlocal done, pending
             if isinstance(outcome, FileFailed):
                 summary.failed += 1
                 summary.errors.append(outcome)
@@ -228,7 +265,44 @@ class Indexer:
                 if sum(len(p.chunks) for p in pending) >= limit:
                     done += self._flush(pending, summary)
                     pending = []
-            yield progress(item.path)
+            yield progress(path)
+
+        def settle_oldest() -> Iterator[IndexEvent]:
+            nonlocal held
+            while True:  # a stop request is heard while a long file is being parsed
+                try:
+                    read = window[0].result(timeout=0.1)
+                    break
+                except FutureTimeout:
+                    self.interrupt()
+            window.popleft()
+            held -= read.item.size
+            yield from take(self._settle(read, gone_by_hash, gone, summary, cancel),
+                            read.item.path)
+
+        try:
+            for item in found.values():
+                self.interrupt()
+                outcome = self._check(item, summary)
+                if not isinstance(outcome, _ToRead):
+                    yield from take(outcome, item.path)
+                else:
+                    while window and (len(window) >= READ_AHEAD_FILES
+                                      or held + item.size > READ_AHEAD_BYTES):
+                        yield from settle_oldest()
+                    window.append(reader.submit(self._read, item, outcome.record,
+                                                maybe_moved, cancel))
+                    held += item.size
+                while window and window[0].done():
+                    yield from settle_oldest()
+            while window:
+                self.interrupt()
+                yield from settle_oldest()
+        finally:  # stopped, failed or done: no reading on behind our back
+            cancel.set()
+            for future in window:
+                future.cancel()
+            reader.shutdown(wait=True)
         if pending:
             done += self._flush(pending, summary)
             yield progress("")
@@ -288,10 +362,9 @@ class Indexer:
                 "index, marked unavailable, until it returns or you forget it")
         return 0, FileFailed(item.path, "not-found", f"{item.path}: no such file or folder")
 
-    def _prepare(self, item: FoundFile, gone_by_hash: dict[str, list[FileRecord]],
-                 gone: dict[int, FileRecord],
-                 summary: IndexSummary) -> _Pending | FileFailed | None:
-        """Decide what one file needs; None when nothing (unchanged, or moved)."""
+    def _check(self, item: FoundFile, summary: IndexSummary) -> FileFailed | _ToRead | None:
+        """What the catalog says of one file before reading it: None when it is unchanged,
+        a FileFailed when it is known bad or too large, _ToRead when it must be read."""
         record = self.catalog.file(item.path)
         if (record and record.state in (INDEXED, UNAVAILABLE) and record.size == item.size
                 and record.mtime_ns == item.mtime_ns):
@@ -308,30 +381,66 @@ class Indexer:
             return self._fail(item.path, "too-large",
                               f"{Path(item.path).name} is {item.size / 1e6:.1f} MB, over the "
                               f"{limit:.0f} MB limit (indexing.max_file_mb)", item)
+        return _ToRead(record)
+
+    def _read(self, item: FoundFile, record: FileRecord | None, maybe_moved: frozenset[str],
+              cancel: threading.Event) -> _Read:
+        """The reader thread's part: read, hash, parse and chunk one file. No catalog here.
+        Content the catalog has already (unchanged, or perhaps a moved file's) is not parsed;
+        a possibly moved file keeps its bytes, in case the move is not one after all."""
         try:
             data, size, mtime_ns = self._read_stable(item)
         except LoaderError as exc:
-            return self._fail(item.path, exc.reason, str(exc), item)
-        digest = hashlib.sha256(data).hexdigest()
-        if record and record.state in (INDEXED, UNAVAILABLE) and record.content_hash == digest:
-            self.catalog.touch(record.id, size, mtime_ns)
+            return _Read(item, record, error=exc)
+        read = _Read(item, record, hashlib.sha256(data).hexdigest(), size, mtime_ns)
+        if record and record.state in (INDEXED, UNAVAILABLE) and (
+                record.content_hash == read.digest):
+            return read
+        if read.digest in maybe_moved:
+            read.data = data
+            return read
+        try:
+            read.chunks = self._parse(item.path, data, cancel)
+        except LoaderError as exc:
+            read.error = exc
+        return read
+
+    def _parse(self, path: str, data: bytes, cancel: threading.Event | None = None,
+               ) -> list[Chunk]:
+        if cancel is not None and cancel.is_set():
+            raise LoaderError("cancelled", f"{Path(path).name}: parsing was cancelled")
+        return self.chunker.chunk(self.parser.parse(path, data, cancel))
+
+    def _settle(self, read: _Read, gone_by_hash: dict[str, list[FileRecord]],
+                gone: dict[int, FileRecord], summary: IndexSummary,
+                cancel: threading.Event) -> _Pending | FileFailed | None:
+        """Decide what one read file needs; None when nothing (unchanged, or moved)."""
+        item, record = read.item, read.record
+        if read.error is not None:
+            return self._fail(item.path, read.error.reason, str(read.error), item)
+        if record and record.state in (INDEXED, UNAVAILABLE) and (
+                record.content_hash == read.digest):
+            self.catalog.touch(record.id, read.size, read.mtime_ns)
             summary.unchanged += 1
             return None
-        moved_from = gone_by_hash.get(digest)
+        moved_from = gone_by_hash.get(read.digest)
         if moved_from:
             source = moved_from.pop(0)
             gone.pop(source.id, None)
-            self.store.delete(self.catalog.move(source.id, item.path, size, mtime_ns))
+            self.store.delete(self.catalog.move(source.id, item.path, read.size,
+                                                read.mtime_ns))
             summary.moved += 1
             return None
-        try:
-            document = self.parser.parse(item.path, data)
-        except LoaderError as exc:
-            return self._fail(item.path, exc.reason, str(exc), item)
-        chunks = self.chunker.chunk(document)
+        if read.chunks is None:  # same content as a vanished file, already taken by another
+            assert read.data is not None
+            try:
+                read.chunks = self._parse(item.path, read.data, cancel)
+            except LoaderError as exc:
+                return self._fail(item.path, exc.reason, str(exc), item)
         file_id = record.id if record else self.catalog.ensure_file(item.path)
         is_new = record is None or record.content_hash is None
-        return _Pending(file_id, item.path, chunks, digest, size, mtime_ns, is_new)
+        return _Pending(file_id, item.path, read.chunks, read.digest, read.size,
+                        read.mtime_ns, is_new)
 
     def _read_stable(self, item: FoundFile) -> tuple[bytes, int, int]:
         """Read a file, making sure it did not change while it was read."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from assistant.core.errors import LoaderError
+from assistant.core.faults import checkpoint
 from assistant.core.types import Document
 
 _HEADER = struct.Struct("!Q")
@@ -104,7 +105,11 @@ class ParserProcess:
                 if stream is not None:
                     stream.close()
 
-    def parse(self, path: str, data: bytes) -> Document:
+    def parse(self, path: str, data: bytes,
+              cancel: threading.Event | None = None) -> Document:
+        """The document in ``data``; raises LoaderError with a specific reason. Setting
+        ``cancel`` kills the child within 50 ms and raises LoaderError("cancelled"): a stop
+        request does not wait for a long PDF that nobody needs any more."""
         with self._lock:
             name = Path(path).name
             for attempt in range(2):
@@ -120,12 +125,12 @@ class ParserProcess:
                     if attempt:
                         raise LoaderError("crashed",
                                           f"{name}: the parser could not start") from exc
-            result = self._wait(name)
+            result = self._wait(name, cancel)
             if isinstance(result, tuple) and result[0] == "ok":
                 return result[1]  # type: ignore[no-any-return]
             raise LoaderError(result[1], result[2])
 
-    def _wait(self, name: str) -> Any:
+    def _wait(self, name: str, cancel: threading.Event | None) -> Any:
         assert self._proc is not None
         deadline = time.monotonic() + self.timeout_s
         watch = _MemoryWatch(self._proc.pid, self.memory_bytes)
@@ -135,6 +140,9 @@ class ParserProcess:
                 break
             except queue.Empty:
                 pass
+            if cancel is not None and cancel.is_set():
+                self._kill()
+                raise LoaderError("cancelled", f"{name}: parsing was cancelled")
             if time.monotonic() > deadline:
                 self._kill()
                 raise LoaderError("timeout", f"{name} took longer than {self.timeout_s:g} s to "
@@ -235,6 +243,7 @@ def serve(memory_bytes: int) -> None:
             return
         path, data = message
         name = Path(path).name
+        checkpoint("parsing")  # tests hold a parse here to stop the app meanwhile
         try:
             _send(out, ("ok", loaders.load(Path(path), data)))
         except LoaderError as exc:
