@@ -6,6 +6,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -358,6 +359,21 @@ def _wait(predicate, timeout: float = 30) -> bool:  # noqa: ANN001
     return True
 
 
+def _on_first_encode(services, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+                     hold: Callable[[], None]) -> None:
+    """Run ``hold`` inside the run's first encoder call (the first flush's first batch)."""
+    encode = services.embedder.encode
+    called: list[bool] = []
+
+    def first(texts: list[str], batch_size: int | None = None):  # noqa: ANN202
+        if not called:
+            called.append(True)
+            hold()
+        return encode(texts, batch_size)
+
+    monkeypatch.setattr(services.embedder, "encode", first)
+
+
 def test_files_are_parsed_while_the_encoder_works(services, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The reader thread parses the next files while a flush is embedded, instead of the two
@@ -368,15 +384,12 @@ def test_files_are_parsed_while_the_encoder_works(services, tmp_path: Path,
     indexer.flush_chunks = 4
     parsed = _count_parses(indexer, monkeypatch)
     seen: list[int] = []
-    encode = services.embedder.encode
 
-    def slow_first(texts: list[str], batch_size: int | None = None):  # noqa: ANN202
-        if not seen:
-            _wait(lambda: len(parsed) >= 12)
-            seen.append(len(parsed))
-        return encode(texts, batch_size)
+    def hold() -> None:
+        _wait(lambda: len(parsed) >= 12)
+        seen.append(len(parsed))
 
-    monkeypatch.setattr(services.embedder, "encode", slow_first)
+    _on_first_encode(services, monkeypatch, hold)
     summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
     assert seen[0] >= 12  # 4 files in the flush, 8 more parsed meanwhile
     assert summary.added == 30 and summary.embedded_chunks == 30
@@ -401,16 +414,13 @@ def test_the_reader_runs_a_bounded_way_ahead(services, tmp_path: Path, bound: st
     indexer.flush_chunks = 4
     parsed = _count_parses(indexer, monkeypatch)
     during: list[int] = []
-    encode = services.embedder.encode
 
-    def held(texts: list[str], batch_size: int | None = None):  # noqa: ANN202
-        if not during:
-            _wait(lambda: len(parsed) >= most - 1)  # the reader got ahead ...
-            time.sleep(0.3)  # ... and is given time to run further, if it would
-            during.append(len(parsed))
-        return encode(texts, batch_size)
+    def hold() -> None:
+        _wait(lambda: len(parsed) >= most - 1)  # the reader got ahead ...
+        time.sleep(0.3)  # ... and is given time to run further, if it would
+        during.append(len(parsed))
 
-    monkeypatch.setattr(services.embedder, "encode", held)
+    _on_first_encode(services, monkeypatch, hold)
     summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
     assert most - 1 <= during[0] <= most
     assert summary.added == 20 and consistent(services)
