@@ -198,21 +198,16 @@ def write_holdout_like(data_file: Path, folder: Path, docs: int = 300) -> Path:
 
 
 def bench_indexing(services, docs: Path) -> dict:
-    from assistant.core.types import IndexSummary
 
     services.embedder.encode(["warm up"])  # load the model outside the timings
-    t = time.perf_counter()
-    summary = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
-    index_s = time.perf_counter() - t
+    index_s, summary = timed_index(services, docs)
     texts = indexed_texts(services)
 
     # The bare encode is timed right after the indexing and once more after the rescan, and
     # the two are averaged: this machine's speed drifts by up to 15% between minutes, and
     # one timing on one side of the indexing made the ratio move by as much.
     raw_after = bare_encode(services, texts)
-    t = time.perf_counter()
-    again = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
-    rescan_s = time.perf_counter() - t
+    rescan_s, again = timed_index(services, docs)
     raw_later = bare_encode(services, texts)
     index_rate = summary.embedded_chunks / index_s
     raw_rate = 2 * len(texts) / (raw_after + raw_later)
@@ -245,10 +240,12 @@ def bare_encode(services, texts: list[str]) -> float:  # noqa: ANN001
 
 
 def bench_indexing_rounds(make_services, docs: Path, rounds: int) -> dict:  # noqa: ANN001
-    """The indexing-to-bare-encode ratio, ``rounds`` times, each on a fresh index: a bare
-    encode of the same texts right before and right after each indexing, the ratio taken
-    against their mean. This machine's speed drifts by up to 15% from one minute to the next,
-    and one pair moved the ratio by as much; the median of the rounds is the figure."""
+    """The indexing-to-bare-encode ratio, ``rounds`` times, each on a fresh index. The first
+    round is :func:`bench_indexing` (bare encodes after the indexing and after its rescan);
+    later ones time a bare encode of the same texts right before and right after the
+    indexing, and take the ratio against their mean. This machine's speed drifts by up to 15%
+    from one minute to the next, and one pair moved the ratio by as much; the median of the
+    rounds is the figure."""
     import statistics
 
     first = make_services(0)
@@ -259,21 +256,23 @@ def bench_indexing_rounds(make_services, docs: Path, rounds: int) -> dict:  # no
     for r in range(1, rounds):
         services = make_services(r)
         before = bare_encode(services, texts)
-        took, chunks = _index_seconds(services, docs)
+        took, summary = timed_index(services, docs)
         after = bare_encode(services, texts)
         services.close()
-        ratios.append(round((chunks / took) / (2 * len(texts) / (before + after)), 3))
+        rate = summary.embedded_chunks / took
+        ratios.append(round(rate / (2 * len(texts) / (before + after)), 3))
     report["ratio_each_round"] = ratios
     report["ratio_to_raw_encode"] = round(statistics.median(ratios), 3)
     return report
 
 
-def _index_seconds(services, docs: Path) -> tuple[float, int]:  # noqa: ANN001
+def timed_index(services, docs: Path):  # noqa: ANN001, ANN201
+    """Seconds to bring the index up to date with ``docs``, and the indexer's summary."""
     from assistant.core.types import IndexSummary
 
     t = time.perf_counter()
     summary = [e for e in services.indexer.index([docs]) if isinstance(e, IndexSummary)][0]
-    return time.perf_counter() - t, summary.embedded_chunks
+    return time.perf_counter() - t, summary
 
 
 def real_text_windows(data_file: Path | None, sentences: list[str]):  # noqa: ANN201
@@ -403,18 +402,13 @@ def _time_scale_search(services, catalog, store, questions: list[str], queries: 
 
 def bench_rescan(services, folder: Path, n: int) -> dict:
     """Index ``n`` tiny files once, then time a rescan that finds them all unchanged."""
-    from assistant.core.types import IndexSummary
 
     folder.mkdir()
     for i in range(n):
         (folder / f"{i // 1000:02d}").mkdir(exist_ok=True)
         (folder / f"{i // 1000:02d}" / f"note-{i:05d}.txt").write_text(f"Note {i}: item {i * 7}.")
-    t = time.perf_counter()
-    first = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
-    first_s = time.perf_counter() - t
-    t = time.perf_counter()
-    again = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
-    rescan_s = time.perf_counter() - t
+    first_s, first = timed_index(services, folder)
+    rescan_s, again = timed_index(services, folder)
     return {"files": n, "first_index_seconds": round(first_s, 2),
             "first_index_files_per_s": round(first.added / first_s, 1),
             "rescan_seconds": round(rescan_s, 3), "rescan_files_per_s": round(n / rescan_s, 1),
@@ -458,7 +452,6 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int, embedder=None) -> di
     import numpy as np
 
     from assistant.core.embedding import Embedder
-    from assistant.core.types import IndexSummary
 
     class HashEmbedder(Embedder):
         @property
@@ -497,14 +490,10 @@ def bench_pipeline(tmp: Path, sentences: list[str], n: int, embedder=None) -> di
     before = rss_mb()
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    t = time.perf_counter()
-    first = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
-    index_s = time.perf_counter() - t
+    index_s, first = timed_index(services, folder)
     stop.set()
     sampler.join()
-    t = time.perf_counter()
-    again = [e for e in services.indexer.index([folder]) if isinstance(e, IndexSummary)][0]
-    rescan_s = time.perf_counter() - t
+    rescan_s, again = timed_index(services, folder)
     chunks = services.catalog.chunk_count()
     services.close()
     quarters = {}

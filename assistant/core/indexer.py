@@ -85,6 +85,12 @@ class _Read:
     error: LoaderError | None = None
     data: bytes | None = None  # kept only for a possibly moved file
 
+    @property
+    def unchanged(self) -> bool:
+        """The catalog has this content for this path already (only its date changed)."""
+        r = self.record
+        return bool(r and r.state in (INDEXED, UNAVAILABLE) and r.content_hash == self.digest)
+
 
 @dataclass
 class _ToRead:
@@ -393,8 +399,7 @@ class Indexer:
         except LoaderError as exc:
             return _Read(item, record, error=exc)
         read = _Read(item, record, hashlib.sha256(data).hexdigest(), size, mtime_ns)
-        if record and record.state in (INDEXED, UNAVAILABLE) and (
-                record.content_hash == read.digest):
+        if read.unchanged:
             return read
         if read.digest in maybe_moved:
             read.data = data
@@ -418,8 +423,8 @@ class Indexer:
         item, record = read.item, read.record
         if read.error is not None:
             return self._fail(item.path, read.error.reason, str(read.error), item)
-        if record and record.state in (INDEXED, UNAVAILABLE) and (
-                record.content_hash == read.digest):
+        if read.unchanged:
+            assert record is not None
             self.catalog.touch(record.id, read.size, read.mtime_ns)
             summary.unchanged += 1
             return None
