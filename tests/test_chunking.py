@@ -31,7 +31,7 @@ def test_chunks_fit_model_and_map_back(tokenizer) -> None:
     assert len(chunks) > 5
     for c in chunks:
         embedded = f"{c.context}\n{c.text}"
-        assert tokenizer.count_tokens(embedded) <= 120
+        assert tokenizer.count_tokens(embedded) == c.tokens <= 120
         assert text[c.start - 100 : c.end - 100] == c.text
         assert c.page == 4 and c.heading == "Intro"
         assert c.context == "report — Intro"
@@ -60,7 +60,7 @@ def test_text_without_boundaries_still_splits(tokenizer) -> None:
     text = "ab1," * 2000  # no spaces, no sentence ends: many word pieces
     chunks = Chunker(tokenizer.token_spans, 64, 8).chunk(Document("/a", "", [Section(text, 0)]))
     assert len(chunks) > 1
-    assert all(tokenizer.count_tokens(c.text) <= 64 for c in chunks)
+    assert all(tokenizer.count_tokens(c.text) == c.tokens <= 64 for c in chunks)
 
 
 def test_pages_are_never_mixed(tokenizer) -> None:
@@ -74,3 +74,16 @@ def test_pages_are_never_mixed(tokenizer) -> None:
 
 def test_empty_document(tokenizer) -> None:
     assert Chunker(tokenizer.token_spans, 64, 8).chunk(Document("/a", "a", [])) == []
+
+
+def test_each_chunk_knows_how_many_word_pieces_the_encoder_reads(tokenizer) -> None:
+    """Paragraphs packed together, a long one cut in overlapping pieces, a heading prefix:
+    every chunk's count is what the tokenizer makes of the text it is embedded as (the
+    indexer sorts by it)."""
+    paras = ["Short note 3.14159 about π.", long_text(40), "Ünïcode wörds and CamelCaseNames.",
+             "Tiny.", "A 2nd paragraph with 12,345 items @ $6.78 each."]
+    doc = Document("/x/notes.md", "Notes", [Section("\n\n".join(paras), 0, heading="Misc")])
+    chunks = Chunker(tokenizer.token_spans, 60, 10).chunk(doc)
+    assert len(chunks) > 3
+    assert [c.tokens for c in chunks] == [tokenizer.count_tokens(f"{c.context}\n{c.text}")
+                                          for c in chunks]

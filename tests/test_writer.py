@@ -293,26 +293,31 @@ def test_retry_failed_parses_again_even_if_unchanged(services, tmp_path: Path) -
 
 def test_a_flush_embeds_its_chunks_longest_first_in_small_batches(
         services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of all the files of a flush go to the encoder sorted by length (little padding),
-    16 at a time on a CPU (a stop waits for one small batch)."""
+    """Chunks of all the files of a flush go to the encoder sorted by their length in word
+    pieces (little padding), 16 at a time on a CPU (a stop waits for one small batch).
+    Numbers make more word pieces per character than words do, so sorting by characters
+    would not give this order."""
     docs = tmp_path / "docs"
     docs.mkdir()
     for i in range(12):  # files of very different lengths, short and long interleaved
-        (docs / f"n{i:02}.txt").write_text(" ".join(f"Sentence {j} of note {i}."
-                                                    for j in range(3 if i % 2 else 60)))
+        words = " ".join(f"Sentence {j} of note {i}." for j in range(3 if i % 2 else 60))
+        figures = " ".join(f"{j * 7919 % 10007}.{j}" for j in range(i * 4))
+        (docs / f"n{i:02}.txt").write_text(f"{words}\n\n{figures}".strip())
     embedder = services.embedder
-    batches: list[list[int]] = []
+    batches: list[list[str]] = []
     encode = embedder.encode
 
     def recording(texts: list[str], batch_size: int | None = None):  # noqa: ANN202
-        batches.append([len(t) for t in texts])
+        batches.append(list(texts))
         return encode(texts, batch_size)
 
     monkeypatch.setattr(embedder, "encode", recording)
     list(services.indexer.index([docs]))
-    lengths = [n for batch in batches for n in batch]
-    assert len(lengths) == services.status()["chunks"] and len(batches) > 1
-    assert lengths == sorted(lengths, reverse=True)
+    texts = [t for batch in batches for t in batch]
+    assert len(texts) == services.status()["chunks"] and len(batches) > 1
+    pieces = [embedder.count_tokens(t) for t in texts]
+    assert pieces == sorted(pieces, reverse=True)
+    assert [len(t) for t in texts] != sorted((len(t) for t in texts), reverse=True)
     assert max(len(b) for b in batches) == embedder.batch_size
 
 

@@ -49,7 +49,7 @@ class Chunker:
         for section in document.sections:
             context = self._context(document.title, section.heading)
             prefix_tokens = len(self.token_spans(context))
-            for start, end in self._section_spans(section, prefix_tokens):
+            for start, end, tokens in self._section_spans(section, prefix_tokens):
                 chunks.append(
                     Chunk(
                         ordinal=len(chunks),
@@ -59,6 +59,7 @@ class Chunker:
                         page=section.page,
                         heading=section.heading,
                         context=context,
+                        tokens=prefix_tokens + tokens,
                     )
                 )
         return chunks
@@ -70,7 +71,9 @@ class Chunker:
             context = context[: spans[MAX_PREFIX_TOKENS - 1][1]]
         return context
 
-    def _section_spans(self, section: Section, prefix: int) -> Iterable[tuple[int, int]]:
+    def _section_spans(self, section: Section,
+                       prefix: int) -> Iterable[tuple[int, int, int]]:
+        """(start, end, word pieces) of each chunk of ``section``."""
         text = section.text
         tokens = _bounded(self.token_spans(text))
         if not tokens:
@@ -93,7 +96,8 @@ class Chunker:
             j = i + 1
             while j < len(bounds) and self._fits(tokens, lo, bounds[j][1], budget, max_chars):
                 j += 1
-            yield tokens[lo][0], tokens[bounds[j - 1][1] - 1][1]
+            hi = bounds[j - 1][1]
+            yield tokens[lo][0], tokens[hi - 1][1], hi - lo
             i = j
 
     @staticmethod
@@ -102,7 +106,7 @@ class Chunker:
         return hi - lo <= budget and tokens[hi - 1][1] - tokens[lo][0] <= max_chars
 
     def _windows(self, text: str, tokens: list[tuple[int, int]], lo: int, n: int,
-                 budget: int, max_chars: int) -> Iterable[tuple[int, int]]:
+                 budget: int, max_chars: int) -> Iterable[tuple[int, int, int]]:
         """Overlapping pieces of one paragraph too long for a chunk (tokens ``lo..n``)."""
         overlap = min(self.overlap_tokens, budget // 2)
         ends = [e for _, e in tokens]
@@ -112,7 +116,7 @@ class Chunker:
             end = min(i + budget, n, max(i + 1, by_chars))
             if end < n:
                 end = self._boundary_before(text, tokens, i, end)
-            yield tokens[i][0], tokens[end - 1][1]
+            yield tokens[i][0], tokens[end - 1][1], end - i
             if end >= n:
                 break
             nxt = self._sentence_start_after(text, tokens, max(i + 1, end - overlap), end)

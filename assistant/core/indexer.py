@@ -116,6 +116,9 @@ def _inside(path: str, folders: list[str]) -> bool:
 
 LATER_FLUSH_FACTOR = 4
 STORE_BATCH = 256  # vectors per write to the store
+# For chunks of unknown length in word pieces (read back from the catalog): characters per
+# word piece, 4.8 in the eval's Wikipedia prose and 3.2 in package documentation.
+CHARS_PER_PIECE = 4
 # How far the reader thread may run ahead of the encoder: enough files to prepare a whole
 # later flush while the one before is embedded (small notes: ~340 files per 1,024 chunks),
 # and few enough bytes that memory stays bounded whatever the files are.
@@ -484,11 +487,14 @@ class Indexer:
         have = self.store.existing(flat) if flat else set()
         todo = [(p, c, i) for p, group in zip(pending, ids, strict=True)
                 for c, i in zip(p.chunks, group, strict=True) if i not in have]
-        # Longest first across every file of the flush: a batch holds chunks of similar
-        # length, so little of it is padding. One batch at a time, so a stop request waits
-        # for one small batch, not the whole flush.
+        # Longest first across every file of the flush, in word pieces: a batch holds chunks
+        # of the same length, so little of it is padding. Sorted by characters, as
+        # sentence-transformers does, 9.8% of the word pieces encoded for 300 small notes
+        # were padding; sorted by word pieces, 1.3%. One batch at a time, so a stop request
+        # waits for one small batch, not the whole flush.
         texts = {i: f"{c.context}\n{c.text}" if c.context else c.text for _, c, i in todo}
-        todo.sort(key=lambda t: len(texts[t[2]]), reverse=True)
+        todo.sort(key=lambda t: t[1].tokens or len(texts[t[2]]) // CHARS_PER_PIECE,
+                  reverse=True)
         step = max(1, self.embedder.batch_size)
         if todo:
             # The first flush loads the model (seconds of imports no stop request can cut

@@ -37,6 +37,9 @@ class Chunk:
     page: int | None
     heading: str
     context: str  # title and heading path, embedded and searched with the text
+    # Word pieces the encoder reads for it (context and text, without [CLS]/[SEP]); 0 when
+    # not known (chunks read back from the catalog).
+    tokens: int = 0
 
 
 @dataclass
