@@ -198,7 +198,6 @@ def write_holdout_like(data_file: Path, folder: Path, docs: int = 300) -> Path:
 
 
 def bench_indexing(services, docs: Path) -> dict:
-
     services.embedder.encode(["warm up"])  # load the model outside the timings
     index_s, summary = timed_index(services, docs)
     texts = indexed_texts(services)
@@ -211,8 +210,8 @@ def bench_indexing(services, docs: Path) -> dict:
     rescan_s, again = timed_index(services, docs)
     sorted_later, raw_later = sorted_encode(services, texts), bare_encode(services, texts)
     index_rate = summary.embedded_chunks / index_s
-    raw_rate = 2 * len(texts) / (raw_after + raw_later)
-    sorted_rate = 2 * len(texts) / (sorted_after + sorted_later)
+    raw_rate = encode_rate(texts, raw_after, raw_later)
+    sorted_rate = encode_rate(texts, sorted_after, sorted_later)
     return {
         "files": summary.added, "chunks": summary.embedded_chunks,
         "seconds": round(index_s, 3), "chunks_per_s": round(index_rate, 1),
@@ -241,6 +240,11 @@ def bare_encode(services, texts: list[str]) -> float:  # noqa: ANN001
     services.embedder.model.encode(texts, batch_size=services.embedder.batch_size,
                                    normalize_embeddings=True, show_progress_bar=False)
     return time.perf_counter() - t
+
+
+def encode_rate(texts: list[str], *seconds: float) -> float:
+    """Chunks per second of a yardstick timed once per ``seconds`` over ``texts``."""
+    return len(seconds) * len(texts) / sum(seconds)
 
 
 def sorted_encode(services, texts: list[str]) -> float:  # noqa: ANN001
@@ -280,8 +284,8 @@ def bench_indexing_rounds(make_services, docs: Path, rounds: int) -> dict:  # no
         sorted_after, raw_after = sorted_encode(services, texts), bare_encode(services, texts)
         services.close()
         rate = summary.embedded_chunks / took
-        ratios.append(round(rate / (2 * len(texts) / (raw_before + raw_after)), 3))
-        strict.append(round(rate / (2 * len(texts) / (sorted_before + sorted_after)), 3))
+        ratios.append(round(rate / encode_rate(texts, raw_before, raw_after), 3))
+        strict.append(round(rate / encode_rate(texts, sorted_before, sorted_after), 3))
     report["ratio_each_round"] = ratios
     report["ratio_to_raw_encode"] = round(statistics.median(ratios), 3)
     report["ratio_to_sorted_encode_each_round"] = strict
@@ -425,7 +429,6 @@ def _time_scale_search(services, catalog, store, questions: list[str], queries: 
 
 def bench_rescan(services, folder: Path, n: int) -> dict:
     """Index ``n`` tiny files once, then time a rescan that finds them all unchanged."""
-
     folder.mkdir()
     for i in range(n):
         (folder / f"{i // 1000:02d}").mkdir(exist_ok=True)

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.core.types import FileFailed, IndexSummary
+
+
+def run(indexer, *paths, **kw) -> tuple[IndexSummary, dict[str, str]]:  # noqa: ANN001
+    """One indexing run to its end: its summary, and the reason for each file that failed."""
+    events = list(indexer.index(list(paths), **kw))
+    failures = {Path(e.path).name: e.reason for e in events if isinstance(e, FileFailed)}
+    summary = events[-1]
+    assert isinstance(summary, IndexSummary)
+    return summary, failures
+
 
 def make_pdf(path: Path, pages: list[str], title: str | None = None,
              user_password: str | None = None) -> Path:

@@ -12,18 +12,9 @@ import pytest
 
 from assistant.core.catalog import UNAVAILABLE
 from assistant.core.parsing import ParserProcess
-from assistant.core.types import FileFailed, IndexSummary
-from tests.helpers import FACT_PAGES, consistent, make_pdf
+from tests.helpers import FACT_PAGES, consistent, make_pdf, run
 
 pytestmark = pytest.mark.integration
-
-
-def run(indexer, *paths, **kw) -> tuple[IndexSummary, dict[str, str]]:
-    events = list(indexer.index(list(paths), **kw))
-    failures = {Path(e.path).name: e.reason for e in events if isinstance(e, FileFailed)}
-    summary = events[-1]
-    assert isinstance(summary, IndexSummary)
-    return summary, failures
 
 
 

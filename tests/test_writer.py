@@ -23,7 +23,7 @@ from assistant.core.types import (
 )
 from assistant.core.watcher import BatchDone
 from assistant.services import Services
-from tests.helpers import consistent
+from tests.helpers import consistent, run
 
 pytestmark = pytest.mark.integration
 
@@ -395,7 +395,7 @@ def test_files_are_parsed_while_the_encoder_works(services, tmp_path: Path,
         seen.append(len(parsed))
 
     _on_first_encode(services, monkeypatch, hold)
-    summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    summary, _ = run(indexer, docs)
     assert seen[0] >= 12  # 4 files in the flush, 8 more parsed meanwhile
     assert summary.added == 30 and summary.embedded_chunks == 30
     assert consistent(services)
@@ -426,7 +426,7 @@ def test_the_reader_runs_a_bounded_way_ahead(services, tmp_path: Path, bound: st
         during.append(len(parsed))
 
     _on_first_encode(services, monkeypatch, hold)
-    summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    summary, _ = run(indexer, docs)
     assert most - 1 <= during[0] <= most
     assert summary.added == 20 and consistent(services)
 
@@ -452,14 +452,14 @@ def test_a_stop_does_not_wait_for_the_file_being_parsed(services, tmp_path: Path
     monkeypatch.setattr(indexer, "interrupt", interrupt)
     outcome: list[object] = []
 
-    def run() -> None:
+    def index_in_thread() -> None:
         try:
             list(indexer.index([docs]))
             outcome.append("finished")
         except IndexInterrupted as exc:
             outcome.append(exc)
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=index_in_thread)
     thread.start()
     try:
         assert _wait(flag.exists)  # the child holds the parse
@@ -473,5 +473,5 @@ def test_a_stop_does_not_wait_for_the_file_being_parsed(services, tmp_path: Path
     assert services.catalog.file(path) is None or services.catalog.file(path).state != "failed"
     monkeypatch.delenv("ASSISTANT_PAUSE_AT")
     monkeypatch.setattr(indexer, "interrupt", lambda: None)
-    summary = [e for e in indexer.index([docs]) if isinstance(e, IndexSummary)][0]
+    summary, _ = run(indexer, docs)
     assert summary.added == 1 and summary.failed == 0 and consistent(services)

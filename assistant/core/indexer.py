@@ -286,8 +286,7 @@ class Indexer:
                     self.interrupt()
             window.popleft()
             held -= read.item.size
-            yield from take(self._settle(read, gone_by_hash, gone, summary, cancel),
-                            read.item.path)
+            yield from take(self._settle(read, gone_by_hash, gone, summary), read.item.path)
 
         try:
             for item in found.values():
@@ -421,7 +420,7 @@ class Indexer:
 
     def _settle(self, read: _Read, gone_by_hash: dict[str, list[FileRecord]],
                 gone: dict[int, FileRecord], summary: IndexSummary,
-                cancel: threading.Event) -> _Pending | FileFailed | None:
+                ) -> _Pending | FileFailed | None:
         """Decide what one read file needs; None when nothing (unchanged, or moved)."""
         item, record = read.item, read.record
         if read.error is not None:
@@ -442,7 +441,7 @@ class Indexer:
         if read.chunks is None:  # same content as a vanished file, already taken by another
             assert read.data is not None
             try:
-                read.chunks = self._parse(item.path, read.data, cancel)
+                read.chunks = self._parse(item.path, read.data)
             except LoaderError as exc:
                 return self._fail(item.path, exc.reason, str(exc), item)
         file_id = record.id if record else self.catalog.ensure_file(item.path)
