@@ -21,12 +21,13 @@ LLAMA_CMAKE_ARGS ?=
 # does not compile llama.cpp again; empty = $XDG_CACHE_HOME or ~/.cache, /assistant/wheels.
 WHEELHOUSE ?=
 
-.PHONY: run test test-models install install-dev llama model demo bench eval lint clean help desktop-entry bundle
+.PHONY: run test test-deps test-models check-machine system-app system-tests install install-dev llama model demo bench eval lint clean help desktop-entry bundle
 
 help:
 	@echo "make run    set up everything and open the assistant's window"
 	@echo "make demo   the command-line demo (no window needed)"
 	@echo "make test   set up everything and run the test suite"
+	@echo "make check-machine  list the system libraries, fonts and tools needed, and the gaps"
 	@echo "make model  fetch the default model into models/"
 	@echo "make desktop-entry  put Assistant in the desktop's menu (Linux)"
 	@echo "make bundle  build dist/assistant/ with PyInstaller and smoke-test it"
@@ -52,45 +53,25 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e ".[dev]"
 	touch $@
 
-# Qt (even offscreen, as the tests run it) needs a few system libraries that minimal
-# machines and CI images may lack; install them where we can, or say which.
-QT_LIBS := libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libglib2.0-0
-$(VENV)/.qt-ok: $(VENV)/.installed-dev
-	@if ! QT_QPA_PLATFORM=offscreen $(PY) -c "from PySide6.QtWidgets import QApplication; \
-		from PySide6 import QtPdf; QApplication([])" >/dev/null 2>&1; then \
-		echo "Qt needs system libraries: $(QT_LIBS)"; \
-		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-			apt-get install -y -qq $(QT_LIBS) >/dev/null 2>&1 || \
-			{ apt-get update -qq && apt-get install -y -qq $(QT_LIBS); } || exit 1; \
-		else echo "install them with your package manager, then run make again"; exit 1; fi; \
-	fi
-	@touch $@
+# The system libraries Qt's plugins and the other compiled parts load, read off the installed
+# files with ldd (not a fixed list: Qt's own advice named libxcb-cursor0 on a machine that
+# lacked libxcb-icccm4), installed with apt-get where we run as root, else one message with
+# the command for Debian/Ubuntu, Fedora and Arch. Asked every time (under a second), since a
+# library can go away after a stamp was written. The tests' part adds the offscreen plugin
+# and the tools the X11 tests drive (xvfb, xdotool, trayer; skipped with a reason without).
+system-app: $(VENV)/.installed
+	@$(PY) -m assistant.syslibs --for app --install
 
-# The tests of the global shortcut and the tray run a private X server with a tray host;
-# they are skipped (with the reason) where these can't be installed.
-X11_TOOLS := xvfb xdotool trayer
-$(VENV)/.x11-tools: $(VENV)/.installed-dev
-	@if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null || \
-		! command -v trayer >/dev/null; then \
-		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-			apt-get install -y -qq $(X11_TOOLS) >/dev/null 2>&1 || \
-			{ apt-get update -qq >/dev/null 2>&1 && \
-			  apt-get install -y -qq $(X11_TOOLS) >/dev/null 2>&1; } || \
-			echo "note: could not install $(X11_TOOLS); their tests will be skipped"; \
-		else echo "note: $(X11_TOOLS) are missing; the X11 shortcut and tray tests are skipped"; \
-		fi; \
-	fi
-	@touch $@
+system-tests: $(VENV)/.installed-dev
+	@$(PY) -m assistant.syslibs --for tests --install
 
 install: llama $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev $(VENV)/.qt-ok $(VENV)/.x11-tools
+install-dev: $(VENV)/.installed-dev system-tests
 
 model: install
 	$(PY) scripts/fetch_model.py
 
-run: install model
-	@if [ "$$(uname -s)" = Linux ] && ! ldconfig -p 2>/dev/null | grep -q libxcb-cursor.so.0; then \
-		echo "note: Qt's window needs libxcb-cursor0 (e.g. sudo apt install libxcb-cursor0)"; fi
+run: install model system-app
 	$(VENV)/bin/assistant gui
 
 # The command-line demo: index the sample documents and answer a sample question.
@@ -101,8 +82,16 @@ demo: install model
 test-models: install
 	@$(PY) scripts/fetch_model.py smollm2-135m
 
-test: install-dev model test-models
+# Everything the suite needs, without running it (CI checks the machine in between).
+test-deps: install-dev model test-models
+
+test: test-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+# Every system library, font and tool the app and the suite need, present or not (fails on
+# the first gap a fresh machine would have; CI runs it before the suite).
+check-machine: install-dev
+	@scripts/fresh_machine_check.sh
 
 bench: install-dev model
 	$(PY) scripts/bench.py

@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from assistant import __version__
 from assistant.core.errors import AssistantError, EmptyQuestionError
@@ -336,6 +336,27 @@ class _CtrlC:
             signal.signal(signal.SIGINT, self._previous)
 
 
+def _stop_writer(writer: Any) -> bool:
+    """Stop the lane; False when it was left running inside a step that writes nothing (the
+    embedding model's imports: seconds that no flag can cut short, 5-6 s on a loaded 2-core
+    machine). The caller then ends the process with :func:`_leave` instead of waiting."""
+    return bool(writer.stop(leave_if_quiet=True)) or not writer.running
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process now, without joining the lane's thread that is stuck in an import.
+    Python's own exit would run the stores' finalizers beside that thread, and the thread
+    would go on after the import to shut the lane down on stores already closed. Nothing is
+    lost: the lane was quiet, so the catalog is as a crash leaves it (files marked
+    "indexing"), which the next start repairs without embedding again what was stored."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def _start_writer(services: Any, listener: Any = None, **kwargs: Any) -> Any:
     """Start the writer lane (a repair of an interrupted run is reported on stderr), or, in
     the running app, borrow its lane (stopping it is then the app's business)."""
@@ -357,7 +378,7 @@ class _Borrowed:
     def __init__(self, writer: Any):
         self._writer = writer
 
-    def stop(self, timeout: float = 0.0) -> bool:
+    def stop(self, timeout: float = 0.0, leave_if_quiet: bool = False) -> bool:
         return True
 
     def __getattr__(self, name: str) -> Any:
@@ -381,16 +402,21 @@ def _rebuild_note(services: Any) -> None:
 
 def cmd_index(services: Any, args: argparse.Namespace) -> int:
     writer = _start_writer(services, folders=[], watch=False)
+    stopped = True
     with _CtrlC(writer) as ctrl_c:
         try:
-            summary = _index_with_progress(writer.index(args.paths).events())
+            request = writer.index(args.paths)
+            summary = _index_with_progress(request.events(
+                give_up=lambda: ctrl_c.pressed.is_set() and writer.quiet))
         finally:
-            writer.stop()
+            stopped = _stop_writer(writer)
     if writer.failure:
         raise AssistantError(writer.failure)
     if ctrl_c.pressed.is_set() or summary is None:
         print("Stopped; what was indexed so far is kept (run the command again to finish).",
               file=sys.stderr)
+        if not stopped:
+            _leave(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     if args.json:
         print(json.dumps(summary.to_json()))
@@ -500,10 +526,12 @@ def cmd_watch(services: Any, args: argparse.Namespace) -> int:
             changed = config.changed()
             if changed is not None and services.reload_settings(changed):
                 writer.rebuild()
-        writer.stop()
+        stopped = _stop_writer(writer)
     if writer.state == "failed":
         return EXIT_ERROR
     _say(args, "Stopped watching.")
+    if not stopped:
+        _leave(EXIT_OK)
     return EXIT_OK
 
 
@@ -849,7 +877,7 @@ def cmd_serve(services: Any, args: argparse.Namespace) -> int:
               f"token in {services.data_dir / TOKEN_FILE}.", flush=True)
         return EXIT_OK
     server = ApiServer(services, args.host, args.port, args.allow_remote)
-    serving = None
+    serving, stopped = None, True
     try:
         writer = _start_writer(services)
         serving = server.serve_in_thread()
@@ -861,11 +889,13 @@ def cmd_serve(services: Any, args: argparse.Namespace) -> int:
         with _CtrlC(writer) as ctrl_c:
             while writer.running and not ctrl_c.pressed.is_set():
                 ctrl_c.pressed.wait(0.5)
-            writer.stop()
+            stopped = _stop_writer(writer)
     finally:
         if serving is not None:
             server.shutdown()
         server.server_close()
+    if not stopped:
+        _leave(EXIT_OK)
     return EXIT_ERROR if writer.state == "failed" else EXIT_OK
 
 

@@ -36,4 +36,19 @@ if command -v xvfb-run >/dev/null && command -v xdotool >/dev/null; then
 else
     echo "smoke: xvfb-run or xdotool missing: the window check is skipped" >&2
 fi
+step "window with a missing system library"
+# A copy of Qt's xcb plugin that needs an absent library: the app must say so in one line
+# and exit 1, not let Qt abort (SIGABRT) with its own advice.
+BROKEN_ENV=$(python3 scripts/broken_qt_plugin.py --pyside "$(dirname "$APP")/_internal/PySide6" \
+    "$WORK/broken-qt" | python3 -c 'import json,sys
+print(" ".join(f"{k}={v}" for k, v in json.load(sys.stdin).items()))')
+set +e
+# shellcheck disable=SC2086 # the variables are KEY=VALUE words
+env $BROKEN_ENV ASSISTANT_HOME="$WORK/home-broken" "$APP" gui 2> "$WORK/broken.err"
+code=$?
+set -e
+cat "$WORK/broken.err"
+[ "$code" = 1 ] && [ "$(wc -l < "$WORK/broken.err")" = 1 ] && \
+    grep -q "^assistant: cannot open the window: Qt's xcb platform plugin needs" "$WORK/broken.err" || \
+    { echo "smoke: expected one line and exit code 1, got $code" >&2; exit 1; }
 echo "smoke: all good"

@@ -142,6 +142,11 @@ class Indexer:
         # Called between files and between embedding batches: raises IndexInterrupted to stop
         # (the writer lane's Stop/Quit), or blocks while indexing is paused.
         self.interrupt = interrupt or (lambda: None)
+        # Set while this indexer is inside a step that writes nothing and that no interrupt
+        # can cut short (the embedding model's imports: 5-6 s on a loaded 2-core machine).
+        # A process that ends meanwhile leaves what a crash would, which repair() fixes
+        # without embedding again, so a stop need not wait for the step (IndexWriter.quiet).
+        self.quiet = threading.Event()
         self._root_devices: dict[str, int] = {}
 
     # Repair --------------------------------------------------------------------------
@@ -499,7 +504,13 @@ class Indexer:
         if todo:
             # The first flush loads the model (seconds of imports no stop request can cut
             # short); a stop asked meanwhile is honoured before the first batch, not after.
-            self.embedder.load()
+            # The files are marked "indexing" (committed) and nothing else is open: quiet.
+            self.quiet.set()
+            try:
+                checkpoint("loading-model")
+                self.embedder.load()
+            finally:
+                self.quiet.clear()
         # Vectors go to the store STORE_BATCH at a time: Chroma's cost per call (0.7 ms a
         # vector in calls of 1,024 here, 3.2 ms in calls of 16) took 2.5% of the indexing.
         # A kill loses at most the vectors not yet stored; a stop request stores them first.

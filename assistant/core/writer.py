@@ -72,13 +72,17 @@ class Request:
     _events: queue.Queue[Any] = field(default_factory=queue.Queue)
     _cancel: threading.Event = field(default_factory=threading.Event)
 
-    def events(self, poll: float = 0.2) -> Iterator[Any]:
-        """This request's events as they happen, ending with its :class:`RequestDone`.
-        Waits in short steps, so Ctrl+C on the consuming (main) thread is handled promptly."""
+    def events(self, poll: float = 0.2,
+               give_up: Callable[[], bool] | None = None) -> Iterator[Any]:
+        """This request's events as they happen, ending with its :class:`RequestDone`, or
+        earlier, between events, once ``give_up()`` is true. Waits in short steps, so Ctrl+C
+        on the consuming (main) thread is handled promptly."""
         while True:
             try:
                 event = self._events.get(timeout=poll)
             except queue.Empty:
+                if give_up is not None and give_up():
+                    return
                 continue
             if event is _DONE:
                 return
@@ -123,6 +127,7 @@ class IndexWriter:
         self._watcher: FolderWatcher | None = None
         self._current: Request | None = None
         self._rebuild: threading.Thread | None = None
+        self._rebuild_indexer: Indexer | None = None  # the rebuild thread's, while it runs
         self._rebuilt: tuple[Any, Indexer] | None = None  # (generation, its indexer)
         self._rebuild_lock = threading.Lock()
         self._since_rebuild: list[tuple[str, list[str]]] = []  # replayed at the switch
@@ -168,17 +173,32 @@ class IndexWriter:
         self._thread.start()
         return self
 
-    def stop(self, timeout: float = 10.0) -> bool:
+    def stop(self, timeout: float = 10.0, leave_if_quiet: bool = False) -> bool:
         """Stop after the current step (one file, or one embedding batch); True when the lane
-        stopped within ``timeout``."""
+        stopped within ``timeout``. With ``leave_if_quiet``, stop waiting (False) as soon as
+        the lane is :attr:`quiet`: a process that is ending need not wait for an import."""
         self._stop.set()
         self._resume.set()
         if self._current is not None:
             self._current.cancel()
-        for thread in (self._thread, self._rebuild):
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(max(0.0, timeout))
-        return not self.running
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            alive = [t for t in (self._thread, self._rebuild) if t is not None
+                     and t.is_alive() and t is not threading.current_thread()]
+            left = deadline - time.monotonic()
+            if not alive or left <= 0 or (leave_if_quiet and self.quiet):
+                return not self.running
+            alive[0].join(min(left, 0.05 if leave_if_quiet else left))
+
+    @property
+    def quiet(self) -> bool:
+        """Whether every running thread of the lane is inside a step that writes nothing and
+        cannot be interrupted (loading the embedding model): leaving the process now loses
+        no more than a crash would, and the next start repairs that."""
+        lanes = ((self._thread, self._indexer), (self._rebuild, self._rebuild_indexer))
+        running = [indexer for thread, indexer in lanes
+                   if thread is not None and thread.is_alive()]
+        return bool(running) and all(i is not None and i.quiet.is_set() for i in running)
 
     def pause(self) -> None:
         """Hold indexing between files until :meth:`resume` (questions still work)."""
@@ -409,6 +429,7 @@ class IndexWriter:
 
     def _start_rebuild(self) -> None:
         self._since_rebuild = []
+        self._rebuild_indexer = None
         self._rebuild = threading.Thread(target=self._build, name="assistant-rebuild",
                                          daemon=True)
         self._rebuild.start()
@@ -418,7 +439,7 @@ class IndexWriter:
         target = self.host.generations.wanted
         indexer = None
         try:
-            indexer = self.host.make_indexer(target)
+            indexer = self._rebuild_indexer = self.host.make_indexer(target)
             indexer.interrupt = self._interrupt()
             files, summary = 0, None
             for event in self.host.build_wanted(indexer):

@@ -82,6 +82,15 @@ def no_display_reason() -> str:
             "`assistant index PATH`, `assistant ask \"...\"`")
 
 
+def platform_problem() -> str:
+    """What this system lacks for Qt's platform plugin ("" when it can load). Asked before the
+    QApplication exists: once Qt fails to load it, Qt aborts the process (SIGABRT, a core
+    dump) with its own advice, which named libxcb-cursor0 on a machine that had it."""
+    from assistant import syslibs
+
+    return syslibs.gui_problem()
+
+
 def main(argv: list[str] | None = None, paths: list[Path] | None = None,
          popup: bool = False, hidden: bool = False, hand_over: bool = True) -> int:
     """The app; ``hand_over=False`` when the caller already tried the running one."""
@@ -95,6 +104,10 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None,
 
         if ipc.hand_over_launch(paths or [], popup, hidden):
             return 0
+    missing = platform_problem()
+    if missing:
+        print(f"assistant: cannot open the window: {missing}", file=sys.stderr)
+        return 1
     app = make_app(argv)
     try:
         engine, window = start(paths, popup=popup, hidden=hidden)

@@ -121,8 +121,12 @@ def test_the_real_app_at_login_sits_in_the_tray_and_the_shortcut_asks(xvfb, tmp_
     try:
         from assistant import ipc
 
-        assert wait(lambda: (c := ipc.connect(tmp_path / "home" / "data")) is not None
-                    and (c.close() or True), 60), "the app did not start"
+        started = wait(lambda: app.poll() is not None or (
+            (c := ipc.connect(tmp_path / "home" / "data")) is not None and (c.close() or True)),
+            60)
+        assert started and app.poll() is None, (
+            f"the app did not start (exit code {app.poll()}): "
+            f"{app.stderr.read() if app.poll() is not None else ''}")
         time.sleep(1)
         assert not visible("^Assistant$"), "--hidden showed the window"
         assert wait(lambda: not other_program_can_grab(xvfb, "Ctrl+Alt+Space")), \
