@@ -152,6 +152,16 @@ def embedder_device(setting: str) -> dict[str, Any]:
     return out
 
 
+def system_libraries() -> list[dict[str, Any]]:
+    """What the system lacks for the app's compiled parts (Qt's platform plugins above all),
+    with the packages that hold it; empty when nothing is missing (or not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    from assistant import syslibs
+
+    return [n.to_json() for n in syslibs.needs("app") if not n.ok]
+
+
 def report(services: Any, verify: bool = True) -> dict[str, Any]:
     settings = services.settings
     llm, store = settings.llm, settings.store
@@ -177,6 +187,7 @@ def report(services: Any, verify: bool = True) -> dict[str, Any]:
     status = services.status()
     return {
         "versions": versions(),
+        "system_libraries": system_libraries(),
         "system": machine,
         "llama_cpp": build,
         "model": model,
@@ -239,6 +250,13 @@ def as_text(r: dict[str, Any]) -> str:
     lines.append(f"Data: {d['dir']}  {_mb(d['size'])}; {d['files']} files, {d['chunks']} "
                  f"chunks, {d['failed']} failed; index {d['index_profile']} "
                  f"{_mb(d['index_size'])}; vectors: {d['store']}")
+    gaps = r.get("system_libraries", [])
+    lines.append("System libraries: " + ("all the app needs are present" if not gaps else
+                                         f"{len(gaps)} part(s) lack something"))
+    for gap in gaps:
+        packages = " ".join(gap["packages"])
+        lines.append(f"  {gap['label']} ({gap['level']}): {gap['problem']}"
+                     + (f" (Debian/Ubuntu: {packages})" if packages else ""))
     lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items()
                                           if k not in ("assistant", "python")))
     return "\n".join(lines)

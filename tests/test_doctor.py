@@ -53,6 +53,7 @@ def test_doctor_says_what_the_install_runs_on(models: Path,
     assert cli.main(["doctor", "--quick"]) == 0
     text = capsys.readouterr().out
     for line in ("llama.cpp: llama-cpp-python", f"Model: {SMOLLM2.name}", "Model files in",
+                 "System libraries: ",
                  "size ok (sha256 not checked)", "Embedder:", "Data:", "Versions:"):
         assert line in text
 
