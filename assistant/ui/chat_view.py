@@ -23,7 +23,6 @@ from PySide6.QtGui import (
     QGuiApplication,
     QTextCharFormat,
     QTextCursor,
-    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -32,25 +31,25 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QTextBrowser,
     QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from assistant.ui import theme
+from assistant.ui.untrusted import InertBrowser, inert_markdown, plain
 
 _MARK = re.compile(r"\[(\d{1,2})\]")
 _PLACEHOLDER = re.compile("\u27e6(\\d{1,2})\u27e7")
 
 
 def markdown_html(text: str, chips: bool) -> str:
-    """Markdown (lists, code, tables) to rich text; citation markers [n] become chips."""
+    """Markdown (lists, code, tables) to rich text; citation markers [n] become chips. The
+    text holds document sentences verbatim, so raw HTML stays text and images become their
+    alt text (see ui/untrusted.py)."""
     c = theme.colors()
     source = _MARK.sub(lambda m: f"\u27e6{m.group(1)}\u27e7", text) if chips else text
-    doc = QTextDocument()
-    doc.setMarkdown(source, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-    body = doc.toHtml()
+    body = inert_markdown(source).toHtml()
     if chips:
         body = _PLACEHOLDER.sub(
             lambda m: (f'<a href="cite:{m.group(1)}" style="background-color:{c.chip_bg};'
@@ -59,15 +58,15 @@ def markdown_html(text: str, chips: bool) -> str:
     return body
 
 
-class AutoHeightBrowser(QTextBrowser):
-    """A read-only rich-text view as tall as its text (the chat scrolls, not each card)."""
+class AutoHeightBrowser(InertBrowser):
+    """A read-only rich-text view as tall as its text (the chat scrolls, not each card); it
+    loads no resource, whatever the answer holds."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setOpenLinks(False)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.document().setDocumentMargin(2)
         self.document().contentsChanged.connect(self._fit)
@@ -100,7 +99,7 @@ class UserCard(QFrame):
         self.setStyleSheet(f"#userCard {{ background: {c.user_bg}; border-radius: 10px; }}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        self.label = QLabel(text)
+        self.label = plain(QLabel(text))
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Short questions stay on one line; long ones wrap at a readable width.

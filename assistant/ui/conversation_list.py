@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.core.conversations import Conversation
+from assistant.ui.untrusted import tooltip
 
 
 def _age(ts: float) -> str:
@@ -93,7 +94,7 @@ class ConversationList(QWidget):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             item.setData(Qt.ItemDataRole.UserRole + 1, c.title)
-            item.setToolTip(c.title)
+            item.setToolTip(tooltip(c.title))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.list.addItem(item)
             if c.id == current:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import subprocess
 import sys
 import threading
@@ -52,6 +53,7 @@ from PySide6.QtWidgets import (
 
 from assistant.ui import theme
 from assistant.ui.bridge import EventPump
+from assistant.ui.untrusted import plain, tooltip
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MIN_FOUND = 0.5  # share of the passage's words that must be found to highlight
@@ -348,7 +350,7 @@ class DocumentViewer(QWidget):
         actions.addWidget(self.folder_button)
         actions.addStretch(1)
         layout.addLayout(actions)
-        self.status = QLabel()
+        self.status = plain(QLabel())
         self.status.setWordWrap(True)
         self.status.setContentsMargins(8, 0, 8, 0)
         self.status.hide()
@@ -386,12 +388,12 @@ class DocumentViewer(QWidget):
         self.highlighted = False
         path = str(source["path"])
         self.title.setText(Path(path).name)
-        self.title.setToolTip(path)
+        self.title.setToolTip(tooltip(path))
         self.open_button.setEnabled(True)
         self.folder_button.setEnabled(True)
-        if not os.path.exists(path):
-            self._say("This file is not there now (moved, deleted, or on a drive that is not "
-                      "plugged in).")
+        problem = _not_showable(path)
+        if problem:
+            self._say(problem)
             self.text.setPlainText(str(source.get("text", "")))
             self.stack.setCurrentWidget(self.text)
             self._set_pdf_controls(False)
@@ -481,6 +483,22 @@ class DocumentViewer(QWidget):
         if _show_item_dbus(path):
             return
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+
+def _not_showable(path: str) -> str:
+    """Why the file at ``path`` cannot be opened here ("" when it can). Only a regular file is
+    ever opened: a FIFO or a device where an indexed file was would block the window's thread
+    (or, for /dev/zero, fill its memory). ``stat`` itself never blocks on them."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return ("This file is not there now (moved, deleted, or on a drive that is not "
+                "plugged in).")
+    except OSError as exc:
+        return f"This file cannot be read now ({exc.strerror}); showing the passage only."
+    if not stat.S_ISREG(st.st_mode):
+        return "This path is not a regular file now (a pipe or a device); showing the passage only."
+    return ""
 
 
 def _show_item_dbus(path: str) -> bool:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.ui import theme
+from assistant.ui.untrusted import tooltip
 
 STATE_NAMES = {"new": "queued", "indexing": "embedding", "indexed": "indexed",
                "failed": "failed", "unavailable": "unavailable"}
@@ -161,8 +162,8 @@ class LibraryView(QWidget):
             items = [QTableWidgetItem(path.name), QTableWidgetItem(str(path.parent)),
                      QTableWidgetItem(state), QTableWidgetItem(why)]
             items[0].setData(Qt.ItemDataRole.UserRole, r.path)
-            items[0].setToolTip(r.key)
-            items[3].setToolTip(why)
+            items[0].setToolTip(tooltip(r.key))
+            items[3].setToolTip(tooltip(why))
             if r.state == "failed":
                 for item in items:
                     item.setForeground(_brush(c.unsupported))

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -60,6 +59,7 @@ from assistant.ui.document_viewer import DocumentViewer
 from assistant.ui.library_view import LibraryView
 from assistant.ui.settings_dialog import SettingsDialog
 from assistant.ui.sources_panel import SourcesPanel
+from assistant.ui.untrusted import plain, warn
 
 UNDO_MS = 8000
 
@@ -92,7 +92,7 @@ class IndexingStatus(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel()
+        self.label = plain(QLabel())  # it shows file names
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(160)
         self.bar.setTextVisible(False)
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([220, 620, 420])
         self.setCentralWidget(self.splitter)
 
-        self.model_label = QLabel()
+        self.model_label = plain(QLabel())  # a model's file name, a load error
         self.indexing = IndexingStatus()
         self.indexing.pause.toggled.connect(self.set_paused)
         self.indexing.cancel.clicked.connect(self._cancel_indexing)
@@ -443,8 +443,8 @@ class MainWindow(QMainWindow):
         self._fetch_worker = worker.start()
 
     def _fetch_failed(self, message: str) -> None:
-        QMessageBox.warning(self, "Download failed", f"The model could not be downloaded: "
-                            f"{message}\n\nYou can choose a GGUF file you already have.")
+        warn(self, "Download failed", f"The model could not be downloaded: "
+             f"{message}\n\nYou can choose a GGUF file you already have.")
 
     def _fetch_finished(self) -> None:
         self.fetch_progress.hide()
@@ -708,7 +708,7 @@ class MainWindow(QMainWindow):
         try:
             self.engine.index(paths)
         except AssistantError as exc:
-            QMessageBox.warning(self, "Can't index", str(exc))
+            warn(self, "Can't index", str(exc))
             return
         # a folder's first scan is a run the user started: it gets its notification
         self._announce |= {str(absolute(p)) for p in paths if p.is_dir()}
@@ -862,8 +862,8 @@ class MainWindow(QMainWindow):
     def _writer_call(self, name: str, *args: Any) -> Any:
         writer = self.engine.writer
         if writer is None:
-            QMessageBox.warning(self, "Indexing is off", self.engine.read_only or
-                                "Indexing is not running.")
+            warn(self, "Indexing is off", self.engine.read_only or
+                 "Indexing is not running.")
             return None
         return getattr(writer, name)(*args)
 
@@ -919,8 +919,8 @@ class MainWindow(QMainWindow):
         try:
             path = autostart.set_enabled(on)
         except OSError as exc:
-            QMessageBox.warning(self, "Start at login", f"Could not change {exc.filename}: "
-                                f"{exc.strerror}.")
+            warn(self, "Start at login", f"Could not change {exc.filename}: "
+                 f"{exc.strerror}.")
             return ""
         return (f"Assistant starts at login, hidden in the tray ({path})." if on
                 else "Assistant no longer starts at login.")

@@ -29,6 +29,7 @@ from assistant.core.errors import AssistantError
 from assistant.core.types import AnswerDone, ModelState, SourcesFound, TokenStreamed
 from assistant.ui import theme
 from assistant.ui.chat_view import AnswerCard
+from assistant.ui.untrusted import escape
 
 
 class QuickAsk(QFrame):
@@ -136,7 +137,7 @@ class QuickAsk(QFrame):
         elif done is not None:
             card.finish(done)
             cites = done.get("citations", [])
-            links = [f'<a href="{i}">[{c["n"]}] {Path(c["path"]).name}'
+            links = [f'<a href="{i}">[{c["n"]}] {escape(Path(c["path"]).name)}'
                      f'{", page " + str(c["page"]) if c.get("page") is not None else ""}</a>'
                      for i, c in enumerate(cites)]
             self.sources.setText(" · ".join(links))

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.config import Settings
+from assistant.ui.untrusted import escape, plain
 
 CONTEXT_SIZES = [2048, 4096, 8192, 16384, 32768]
 
@@ -76,7 +77,7 @@ class SettingsDialog(QDialog):
         row.addWidget(self.model, 1)
         row.addWidget(browse)
         form.addRow("Model file", row)
-        hint = QLabel(f"GGUF files in {models_dir}")
+        hint = plain(QLabel(f"GGUF files in {models_dir}"))
         hint.setWordWrap(True)
         form.addRow("", hint)
         self.gpu = QComboBox()
@@ -206,7 +207,7 @@ class SettingsDialog(QDialog):
         row.addWidget(self.shortcut_on)
         row.addWidget(self.shortcut_keys, 1)
         inner.addLayout(row)
-        self.shortcut_status = QLabel(shortcut_status)
+        self.shortcut_status = plain(QLabel(shortcut_status))
         self.shortcut_status.setWordWrap(True)
         registered = shortcut_status.startswith("Registered")
         self.shortcut_status.setStyleSheet("" if registered or shortcut_status.startswith("Off")
@@ -218,7 +219,7 @@ class SettingsDialog(QDialog):
                           "runs this command; it opens the popup of the running app:")
         fallback.setWordWrap(True)
         inner.addWidget(fallback)
-        self.popup_command = QLabel(f"<code>{command}</code>")
+        self.popup_command = QLabel(f"<code>{escape(command)}</code>")
         self.popup_command.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
         self.popup_command.setWordWrap(True)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from assistant.core.text import stem, stems
 from assistant.ui import theme
+from assistant.ui.untrusted import InertBrowser
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -50,8 +51,7 @@ class SourcesPanel(QWidget):
         self.header.setContentsMargins(8, 6, 8, 2)
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
-        self.view = QTextBrowser()
-        self.view.setOpenLinks(False)
+        self.view = InertBrowser()  # passages are document text: it loads nothing
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.anchorClicked.connect(self._clicked)
         layout.addWidget(self.view)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from assistant.ui import theme
+from assistant.ui.untrusted import tooltip
 
 STATE_COLORS = {"indexing": "#1a73e8", "error": "#d93025", "paused": "#f9ab00"}
 
@@ -93,7 +94,7 @@ class Tray(QObject):
             self.icon.setIcon(state_icon(state))
         if status:
             self.status_action.setText(status)
-            self.icon.setToolTip(f"Assistant — {status}")
+            self.icon.setToolTip(tooltip(f"Assistant — {status}"))
 
     def set_paused(self, paused: bool) -> None:
         self.pause_action.blockSignals(True)
