@@ -47,3 +47,25 @@ def bomb_pdf(folder: Path) -> dict[str, str]:
     """A PDF whose page tree points at itself."""
     (folder / "bomb.pdf").write_bytes(b"%PDF-1.4\n" + b"1 0 obj << /Kids [1 0 R] >> endobj\n" * 50)
     return {"bomb.pdf": "corrupt"}
+
+
+@case
+def markup_names(folder: Path) -> dict[str, str]:
+    """Names and sentences that are HTML or a Markdown image of a device once rendered
+    (the window must show them as text: tests/ui/test_untrusted_text.py)."""
+    name = "<img src=&#47;dev&#47;zero>.md"
+    (folder / name).write_text("# Board\n\nThe board meets on Tuesdays.\n")
+    (folder / "falcon.md").write_text(
+        "# Project Falcon\n\nThe launch code for Project Falcon is 7731 ![status](/dev/zero).\n")
+    return {name: INDEXED, "falcon.md": INDEXED}
+
+
+@case
+def not_regular_files(folder: Path) -> dict[str, str]:
+    """A FIFO with a document's name would block whoever opens it; a link to a device would
+    never end. Neither is a document."""
+    import os
+
+    os.mkfifo(folder / "pipe.md")
+    (folder / "zero.txt").symlink_to("/dev/zero")
+    return {"pipe.md": SKIPPED, "zero.txt": SKIPPED}
