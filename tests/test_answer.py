@@ -103,6 +103,19 @@ def test_a_copied_wrong_passage_is_replaced_by_the_quote_that_answers() -> None:
     assert [c.path for c in done.citations] == ["/d/r.pdf"] and done.citations[0].page == 1
 
 
+def test_a_quoted_sentence_keeps_its_footnote_marks_out_of_the_citations() -> None:
+    """Document text holding "[2]" (a Wikipedia footnote) is quoted: it must not become a
+    citation of the answer's second source."""
+    notes = [passage("The cartographer Quillon Ashgrove mapped the salt marshes in 1887 [2].",
+                     1, "a"), NOTES[1]]
+    events, _ = run("The lighthouse at Penwithick burns whale oil [2].", notes,
+                    "Who mapped the salt marshes?")
+    done = events[-1]
+    assert done.reason == "quoted" and "Quillon Ashgrove" in done.answer
+    assert "[2]" not in done.answer and "［2］" in done.answer
+    assert [c.n for c in done.citations] == [1]
+
+
 def test_chatter_after_the_answer_and_its_preamble_are_dropped() -> None:
     events, _ = run("The answer is: it opened in May 1937. This is the only source that "
                     "talks about bridges in great detail.")

@@ -140,8 +140,15 @@ def _quotable(found: Any, used: list[Any], threshold: float, kind: str,
     return None
 
 
+_DOCUMENT_MARK = re.compile(r"\[(\d{1,2})\]")
+
+
 def quote(text: str) -> str:
-    return "“" + " ".join(text.split()) + "”"
+    """A document's sentence, quoted. Its own footnote marks ("[2]" in a Wikipedia article)
+    would read as this answer's citations and link to another source: they keep their look
+    in full-width brackets, which nothing takes for a citation."""
+    flat = _DOCUMENT_MARK.sub(lambda m: f"［{m.group(1)}］", " ".join(text.split()))
+    return "“" + flat + "”"
 
 
 def _drawn_from(draft: str, sentence: str, question: str) -> bool:
