@@ -244,3 +244,40 @@ def test_a_server_that_is_down_or_not_chroma_is_one_clear_line(tmp_path: Path) -
     finally:
         other.shutdown()
         other.server_close()
+
+
+def test_a_rebuilt_index_deletes_the_old_collection_on_the_server(
+        chroma: ChromaServer, embedder, assistant_home: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings change builds a new generation; once it answers, the old one is deleted,
+    and on a server that means its collection (no folder of ours holds those vectors)."""
+    import chromadb
+
+    from assistant.config import load_settings
+    from assistant.services import Services
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"n{i}.md").write_text(f"# Note {i}\n\nThe harbour has {i + 2} cranes.\n")
+    monkeypatch.setenv("ASSISTANT_STORE__MODE", "server")
+    monkeypatch.setenv("ASSISTANT_STORE__PORT", str(chroma.port))
+    first = Services(load_settings(), embedder=embedder)
+    list(first.indexer.index([docs]))
+    old = f"chunks_{first.active.profile}"
+    first.close()
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma.port)
+    assert old in {c.name for c in client.list_collections()}
+
+    monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "96")
+    changed = Services(load_settings(), embedder=embedder)
+    try:
+        assert changed.rebuild_pending
+        list(changed.rebuild())
+        assert not changed.rebuild_pending
+        names = {c.name for c in client.list_collections()}
+        assert f"chunks_{changed.active.profile}" in names
+        assert old not in names, "the retired generation's vectors stayed on the server"
+        assert changed.search("How many cranes has the harbour?", 1)
+    finally:
+        changed.close()

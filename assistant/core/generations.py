@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import shutil
 import threading
@@ -35,6 +36,8 @@ from assistant.core.store import VectorStore
 
 CHUNKER_VERSION = 2  # 2: chunks are bounded in characters too
 GENERATIONS_FILE = "indexes.json"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,16 @@ class IndexGeneration:
             self._drop()
 
     def _drop(self) -> None:
+        """Delete this generation: its folder, and its collection (which may be on a Chroma
+        server, outside the folder). A server that cannot be reached now keeps the old
+        collection; it is logged, and the switch stands."""
         self.close()
-        self.__dict__.pop("store", None)
+        try:
+            store = self.__dict__.pop("store", None) or self._stores(f"chunks_{self.profile}",
+                                                                       self.dir)
+            store.drop()
+        except Exception as exc:  # noqa: BLE001 - a leftover collection must not undo a switch
+            log.warning("could not delete the retired index chunks_%s: %s", self.profile, exc)
         self.__dict__.pop("retriever", None)
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -84,6 +84,8 @@ class VectorStore:
         import chromadb
 
         self.where = f"{'https' if ssl else 'http'}://{host}:{port}" if host else str(path)
+        self.name = collection
+        self.remote = bool(host)
         try:
             if host:
                 headers = {"Authorization": f"Bearer {token}"} if token else None
@@ -106,6 +108,16 @@ class VectorStore:
             if host:
                 raise server_error(self.where, exc) from exc
             raise StoreError(f"cannot open the vector store at {self.where}: {exc}") from exc
+
+    def drop(self) -> None:
+        """Delete the collection (a retired index generation): on a server its vectors would
+        otherwise stay there for ever, since no folder of ours holds them."""
+        try:
+            self.client.delete_collection(self.name)
+        except Exception as exc:
+            if self.remote:
+                raise server_error(self.where, exc) from exc
+            raise StoreError(f"cannot delete {self.name} at {self.where}: {exc}") from exc
 
     def _search_wide_enough(self) -> None:
         """Widen the search of a collection made by an older version."""
