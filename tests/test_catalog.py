@@ -60,3 +60,103 @@ def test_passages_resolve_location(tmp_path: Path) -> None:
     cid = chunk_id(fid, "dd" * 8, 1)
     p = cat.passages([cid])[cid]
     assert (p.path, p.page, p.start, p.end, p.text) == ("/d/r.pdf", 1, 100, 104, "beta")
+
+
+def old_key(path: str) -> str:
+    """The catalog's key before schema 3: undecodable bytes as \\xNN, nothing else escaped."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+# Names that the old key mixed up, or that an escape could: raw bytes, written escapes,
+# backslashes before either, at the end, doubled.
+ODD = [b"caf\xff.txt", b"caf\\xff.txt", b"caf\\\\xff.txt", b"caf\\\xff.txt", b"caf\\\\\xff.txt",
+       b"a\\", b"a\\\\", b"\\x", b"\xff", b"\\xff\xff", b"plain.txt", "d\u00e9j\u00e0.txt".encode()]
+
+
+def test_every_name_has_its_own_key(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return  # byte names: Linux
+    from assistant.core.catalog import path_key
+
+    names = [os.fsdecode(b"/d/" + n) for n in ODD]
+    keys = [path_key(n) for n in names]
+    assert len(set(keys)) == len(keys)
+    assert all(k.encode("utf-8") for k in keys)  # text SQLite can store
+    # keys nest as paths do: a folder's key begins every key inside it
+    for n in names:
+        assert path_key(n + "/x.txt").startswith(path_key(n) + "/")
+    cat = Catalog(tmp_path / "c.sqlite3")
+    ids = [cat.ensure_file(n) for n in names]
+    assert len(set(ids)) == len(ids)
+    assert [cat.file(n).path for n in names] == names
+    assert len(cat.files_under("/d")) == len(names)
+
+
+def test_an_old_catalog_is_migrated_to_the_new_keys(tmp_path: Path) -> None:
+    """Rows keyed the old way get their new keys, with their ids (so their vectors) kept;
+    the row two names shared is given to the file its bytes say it is."""
+    import os
+    import sqlite3
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    db = tmp_path / "c.sqlite3"
+    cat = Catalog(db)
+    escaped = os.fsdecode(b"/d/caf\\xff.txt")  # the name written with an escape
+    names: list[str] = []
+    for n in (os.fsdecode(b"/d/" + n) for n in ODD if n != b"caf\xff.txt"):
+        if old_key(n) not in {old_key(m) for m in names}:  # one row per old key
+            names.append(n)
+    ids = {}
+    for n in names:
+        ids[n] = cat.ensure_file(n)
+        cat.replace_chunks(ids[n], chunks(f"text of {n!r}"), "ab" * 8, 1, 1)
+    cat.close()
+    con = sqlite3.connect(db)  # what schema 2 wrote
+    for n in names:
+        con.execute("UPDATE files SET path = ? WHERE id = ?", (old_key(n), ids[n]))
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    cat = Catalog(db)
+    assert cat.get_meta("schema_version") == "3"
+    assert {n: cat.file(n).id for n in names} == ids
+    assert cat.chunk_count() == len(names)
+    raw = os.fsdecode(b"/d/caf\xff.txt")  # shared the escaped name's old key: a new file now
+    assert cat.file(raw) is None and cat.file(escaped).id == ids[escaped]
+    assert cat.ensure_file(raw) not in ids.values()
+
+
+def test_files_under_a_name_ending_in_a_backslash(tmp_path: Path) -> None:
+    """'data\\' is a name of its own on Linux and macOS, not the folder 'data'."""
+    import os
+
+    if os.sep == "\\":
+        return
+    cat = Catalog(tmp_path / "c.sqlite3")
+    for p in ("/d/data/a.txt", "/d/data\\", "/e/data/b.txt", "/e/data\\/c.txt"):
+        cat.ensure_file(p)
+    assert [r.path for r in cat.files_under("/d/data\\")] == ["/d/data\\"]
+    assert [r.path for r in cat.files_under("/e/data\\")] == ["/e/data\\/c.txt"]
+    assert [r.path for r in cat.files_under("/e/data/")] == ["/e/data/b.txt"]
+
+
+def test_meta_keys_may_name_any_path(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    cat = Catalog(tmp_path / "c.sqlite3")
+    root = os.fsdecode(b"/media/caf\xe9")
+    cat.set_meta(f"root-device:{root}", "42")
+    assert cat.get_meta(f"root-device:{root}") == "42"
+    assert cat.get_meta("root-device:/media/caf\\xe9") is None

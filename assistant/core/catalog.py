@@ -7,8 +7,10 @@ File states: ``new`` (seen, not indexed yet), ``indexing`` (its vectors are bein
 ``pending_hash`` names them), ``indexed``, ``failed`` (``reason``/``error`` say why),
 ``unavailable`` (its folder is gone for now, e.g. an unplugged drive: kept, not purged).
 
-Paths are stored twice: ``path`` as text for display and lookups (non-UTF-8 bytes escaped),
-``raw`` as the exact bytes the file system uses, so odd names can always be reopened.
+Paths are stored twice: ``path`` as text for display and lookups (:func:`path_key`: non-UTF-8
+bytes escaped, one key per path), ``raw`` as the exact bytes the file system uses, so odd names
+can always be reopened. Schema 3 made the key one per path; older catalogs are re-keyed when
+opened, ids (and so vectors) kept.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from assistant.core.database import Database
 from assistant.core.types import Chunk, Passage
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: path keys that never collide (see path_key)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,13 +91,59 @@ def _varint(data: bytes) -> int:
 NEW, INDEXING, INDEXED, FAILED, UNAVAILABLE = "new", "indexing", "indexed", "failed", "unavailable"
 
 
+# Windows paths never hold "|", so it can mark an escaped byte there; elsewhere any character
+# but "/" may be in a name, and the backslash is made unambiguous instead.
+_ESCAPE = "|" if os.sep == "\\" else "\\"
+
+
+def _raw_byte(ch: str) -> bool:
+    return "\udc80" <= ch <= "\udcff"  # an undecodable byte, as os.fsdecode keeps it
+
+
 def path_key(path: str) -> str:
-    """Text form of a path: itself, or with undecodable bytes escaped as \\xNN."""
+    """Text form of a path for display and lookups: itself when it is UTF-8 with no backslash
+    (nearly always), else undecodable bytes written as \\xNN and, so that no two paths share a
+    key, a backslash of the name doubled where it would read as the start of an escape
+    (before "x", another backslash or an escaped byte): ``caf<0xff>`` and ``caf\\xff`` (a
+    backslash and three letters) are ``caf\\xff`` and ``caf\\\\xff``. The key of a path
+    inside a folder begins with the folder's key and a separator, as paths do."""
     try:
         path.encode("utf-8")
-        return path
+        if _ESCAPE not in path:
+            return path
     except UnicodeEncodeError:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        pass
+    text = os.fsencode(path).decode("utf-8", "surrogateescape")
+    out = []
+    for i, ch in enumerate(text):
+        if _raw_byte(ch):
+            out.append(f"{_ESCAPE}x{ord(ch) - 0xDC00:02x}")
+        elif ch == "\\" and _ESCAPE == "\\" and i + 1 < len(text) and (
+                text[i + 1] in "x\\" or _raw_byte(text[i + 1])):
+            out.append("\\\\")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _rekey(db: sqlite3.Connection) -> None:
+    """Give every file the key :func:`path_key` gives its bytes now (schema 2 gave a raw
+    0xff byte and a written ``\\xff`` one key). Ids stay, so chunks and vectors stay; a row two
+    names shared keeps its bytes' name, and the other file is indexed as new."""
+    rows = db.execute(
+        "SELECT id, path, raw FROM files WHERE raw IS NOT NULL "
+        "AND (instr(raw, X'5C') > 0 OR raw != CAST(path AS BLOB))").fetchall()
+    changes = [(fid, key) for fid, path, raw in rows
+               if (key := path_key(os.fsdecode(bytes(raw)))) != path]
+    # Out of the way first: a new key may be another row's old one.
+    db.executemany("UPDATE files SET path = ? WHERE id = ?",
+                   [(f"\0rekey-{fid}", fid) for fid, _ in changes])
+    for fid, key in changes:
+        try:
+            db.execute("UPDATE files SET path = ? WHERE id = ?", (key, fid))
+        except sqlite3.IntegrityError:  # a row without bytes holds it: index this one anew
+            db.execute("DELETE FROM chunks WHERE file_id = ?", (fid,))
+            db.execute("DELETE FROM files WHERE id = ?", (fid,))
 
 
 @dataclass
@@ -126,13 +174,27 @@ def chunk_id_prefix(file_id: int, content_hash: str) -> str:
 class Catalog(Database):
     def __init__(self, path: Path):
         super().__init__(path, SCHEMA)
-        if self.get_meta("schema_version") is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring an older catalog to this schema (once, whoever opens it first)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version >= SCHEMA_VERSION:
+                return
+            if version < 3:
+                _rekey(db)
+            db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       (str(SCHEMA_VERSION),))
 
     # Meta ------------------------------------------------------------------------
+    # Keys may name paths ("root-device:<root>"), so they are stored as path keys.
 
     def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?",
+                              (path_key(key),)).fetchone()
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
@@ -140,13 +202,20 @@ class Catalog(Database):
             db.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
+                (path_key(key), value),
             )
 
     # Files -----------------------------------------------------------------------
 
     def file(self, path: str) -> FileRecord | None:
+        """The record of the file at ``path`` (the file system's path)."""
         row = self.db.execute("SELECT * FROM files WHERE path = ?", (path_key(path),)).fetchone()
+        return _record(row) if row else None
+
+    def file_by_key(self, key: str) -> FileRecord | None:
+        """The record shown as ``key`` (:attr:`FileRecord.key`, a passage's path). For most
+        files it is their path; for a name with undecodable bytes only the key finds it."""
+        row = self.db.execute("SELECT * FROM files WHERE path = ?", (key,)).fetchone()
         return _record(row) if row else None
 
     def file_by_id(self, file_id: int) -> FileRecord | None:
@@ -181,7 +250,8 @@ class Catalog(Database):
     def files_under(self, path: str) -> list[FileRecord]:
         """The file at ``path`` and every file inside the folder ``path``."""
         key = path_key(path)
-        prefix = key.rstrip("/\\") + os.sep
+        # Only the separators: on Linux and macOS "data\\" is a name, not the folder "data".
+        prefix = key.rstrip(os.sep + (os.altsep or "")) + os.sep
         rows = self.db.execute(
             "SELECT * FROM files WHERE path = ? OR substr(path, 1, ?) = ?",
             (key, len(prefix), prefix),
