@@ -2,6 +2,10 @@
 
 Precedence, highest first: constructor arguments, ``ASSISTANT_*`` environment variables
 (nested with ``__``, e.g. ``ASSISTANT_LLM__MODEL``), ``config.toml``, defaults.
+
+TOML is UTF-8 text, and a folder's name need not be (Linux names are bytes): a watched or
+forgotten folder whose name is not UTF-8 is written as ``{ bytes = "..." }``, its name with
+``\\xNN`` for each byte that is not text and ``\\\\`` for a backslash.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_serializer, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -118,6 +122,11 @@ class IndexingSettings(BaseModel):
     skip_hidden: bool = Field(True, description="Skip hidden files and folders (.name).")
     skip_sensitive: bool = Field(
         True, description="Skip SSH/GnuPG keys, keychains, password stores, .env files.")
+    follow_links: bool = Field(
+        False, description="Follow symbolic links that lead out of an indexed folder. Links "
+        "to hidden, sensitive or ignored places, into other people's home folders or the "
+        "assistant's data, to the home folder or a folder around the indexed one are never "
+        "followed.")
     ignore_patterns: list[str] = Field(
         default_factory=list,
         description="Extra patterns to skip, gitignore syntax (e.g. '*.log', 'drafts/'). "
@@ -139,6 +148,49 @@ class WatchSettings(BaseModel):
         1.0, ge=0.0, description="Quiet time after the last change before a file is re-indexed.")
     reconcile_interval_s: float = Field(
         900.0, ge=10.0, description="How often a full rescan catches changes events missed.")
+
+    @field_validator("folders", "excluded", mode="before")
+    @classmethod
+    def _paths_from_toml(cls, value: Any) -> Any:
+        return [path_from_toml(v) for v in value] if isinstance(value, list) else value
+
+    @field_serializer("folders", "excluded", when_used="json")
+    def _paths_to_toml(self, value: list[str]) -> list[Any]:
+        return [path_to_toml(v) for v in value]
+
+
+def _raw_byte(ch: str) -> bool:
+    return "\udc80" <= ch <= "\udcff"  # a byte that is not text, as os.fsdecode keeps it
+
+
+def path_to_toml(path: str) -> str | dict[str, str]:
+    """``path`` as TOML can hold it: itself, or (not UTF-8) ``{"bytes": escaped name}``."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        text = os.fsencode(path).decode("utf-8", "surrogateescape")
+        return {"bytes": "".join("\\\\" if c == "\\" else f"\\x{ord(c) - 0xDC00:02x}"
+                                 if _raw_byte(c) else c for c in text)}
+
+
+def path_from_toml(value: Any) -> Any:
+    """The path :func:`path_to_toml` wrote (anything else is returned as it is)."""
+    if not (isinstance(value, dict) and list(value) == ["bytes"]
+            and isinstance(value["bytes"], str)):
+        return value
+    text, out, i = value["bytes"], bytearray(), 0
+    while i < len(text):
+        if text.startswith("\\\\", i):
+            out += b"\\"
+            i += 2
+        elif text.startswith("\\x", i):
+            out.append(int(text[i + 2:i + 4], 16))  # ValueError: a broken file, said so
+            i += 4
+        else:
+            out += text[i].encode("utf-8")
+            i += 1
+    return os.fsdecode(bytes(out))
 
 
 class DesktopSettings(BaseModel):
@@ -239,15 +291,27 @@ def update_config_file(section: str, key: str, value: Any, path: Path | None = N
     if table is None:
         table = tomlkit.table()
         doc[section] = table
-    if isinstance(value, list) and len(value) > 1:
+    if isinstance(value, list):
         array = tomlkit.array()
-        array.extend(value)
-        array.multiline(True)
+        array.extend(_toml_item(v) for v in value)
+        array.multiline(len(value) > 1)
         table[key] = array
     else:
-        table[key] = value
+        table[key] = _toml_item(value)
     _write_private(target, tomlkit.dumps(doc))
     return target
+
+
+def _toml_item(value: Any) -> Any:
+    """A string that is not UTF-8 (a path) as an inline ``{ bytes = ... }`` table."""
+    import tomlkit
+
+    out = path_to_toml(value) if isinstance(value, str) else value
+    if isinstance(out, dict):
+        inline = tomlkit.inline_table()
+        inline.update(out)
+        return inline
+    return out
 
 
 def _write_private(target: Path, text: str) -> None:
@@ -282,6 +346,8 @@ def _merge(doc: Any, data: dict[str, Any]) -> None:
     import tomlkit
 
     for key, value in data.items():
+        if isinstance(value, list):
+            value = [_toml_item(v) for v in value]
         if isinstance(value, dict):
             if key not in doc or not isinstance(doc[key], dict):
                 doc[key] = tomlkit.table()

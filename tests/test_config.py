@@ -59,3 +59,39 @@ def test_changing_one_setting_keeps_the_users_comments(assistant_home: Path) -> 
     assert cfg.stat().st_mode & 0o077 == 0  # it names the user's folders: private
     save_settings(s)
     assert "# the bigger model is worth it" in cfg.read_text()
+
+
+def test_links_out_of_a_folder_are_not_followed_unless_allowed(assistant_home: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    s = load_settings()
+    assert s.indexing.follow_links is False
+    assert "never" in type(s.indexing).model_fields["follow_links"].description
+    monkeypatch.setenv("ASSISTANT_INDEXING__FOLLOW_LINKS", "true")
+    assert load_settings().indexing.follow_links is True
+
+
+def test_folders_whose_names_are_not_utf8_survive_config_toml(assistant_home: Path) -> None:
+    """config.toml is UTF-8 text; a Latin-1 folder name (bytes on Linux) must still be kept,
+    by both ways of writing the file, and come back as the same path."""
+    import os
+
+    from assistant.config import update_config_file
+
+    latin1 = os.fsdecode(b"/home/me/caf\xe9")
+    tricky = os.fsdecode(b"/home/me/a\\xe9\\\\b\xff")  # backslashes beside an odd byte
+    plain = "/home/me/back\\slash"
+    update_config_file("watch", "folders", [latin1])
+    cfg = paths.config_file()
+    cfg.read_text(encoding="utf-8")  # still UTF-8
+    assert load_settings().watch.folders == [latin1]
+    update_config_file("watch", "folders", [latin1, tricky, plain])
+    update_config_file("watch", "excluded", [tricky])
+    s = load_settings()
+    assert s.watch.folders == [latin1, tricky, plain] and s.watch.excluded == [tricky]
+    s.retrieval.top_k = 7
+    save_settings(s)
+    cfg.read_text(encoding="utf-8")
+    again = load_settings()
+    assert again.watch.folders == [latin1, tricky, plain] and again.retrieval.top_k == 7
+    assert 'back\\\\slash"' in cfg.read_text()  # an ordinary name is written as itself
