@@ -397,3 +397,171 @@ def test_a_huge_file_without_line_breaks_takes_seconds_and_says_why(services, tm
     assert longest <= 8 * 200
     hits = services.search("word word", 1)
     assert len(_json.dumps([h.to_json(1) for h in hits])) < 10_000
+
+
+# Links, odd names (security review, issue 22) -----------------------------------------------
+
+TOKEN = "ghp_TokenFromHostsYml0123456789"
+
+
+@pytest.fixture
+def user_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder holding the GitHub CLI's token in a hidden folder, and a diary."""
+    home = tmp_path / "user"
+    (home / ".config" / "gh").mkdir(parents=True)
+    (home / ".config" / "gh" / "hosts.yml").write_text(
+        f"github.com:\n    user: me\n    oauth_token: {TOKEN}\n")
+    (home / "Documents").mkdir()
+    (home / "Documents" / "diary.txt").write_text("Dear diary, a marmot ate my sandwich.\n")
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def linked_library(tmp_path: Path, home: Path) -> Path:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "readme.md").write_text("# Readme\n\nThis project builds birdhouses.\n")
+    (library / "ci.yml").symlink_to(home / ".config" / "gh" / "hosts.yml")
+    (library / "vendor").symlink_to(home, target_is_directory=True)
+    return library
+
+
+def indexed_names(services, base: Path) -> list[str]:  # noqa: ANN001
+    return sorted(Path(r.path).relative_to(base).as_posix() for r in services.catalog.files())
+
+
+def leaked(services, word: str) -> list[str]:  # noqa: ANN001
+    return [p.path for p in services.search(word, 10) if word.lower() in p.text.lower()]
+
+
+def test_links_in_a_folder_bring_in_no_hidden_or_outside_files(services, user_home: Path,
+                                                               tmp_path: Path) -> None:
+    """ci.yml -> ~/.config/gh/hosts.yml and vendor -> ~ inside an indexed folder: neither is
+    followed (the default: links leaving the folder are not), named or walked."""
+    library = linked_library(tmp_path, user_home)
+    summary, failures = run(services.indexer, library)
+    assert failures == {} and summary.added == 1
+    assert indexed_names(services, library) == ["readme.md"]
+    assert leaked(services, TOKEN) == [] and leaked(services, "marmot") == []
+    # Named explicitly (a drop of the folder's files): each is refused, with its reason.
+    summary, failures = run(services.indexer, library / "ci.yml", library / "vendor")
+    assert failures == {"ci.yml": "link-to-a-hidden-location",
+                        "vendor": "link-to-the-home-folder"}
+    assert indexed_names(services, library) == ["readme.md"]
+    assert leaked(services, TOKEN) == [] and leaked(services, "marmot") == []
+
+
+def test_allowed_links_reach_an_outside_folder_but_never_a_hidden_one(services, user_home: Path,
+                                                                      tmp_path: Path) -> None:
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "recipes.txt").write_text("Rhubarb crumble needs oats and brown sugar.\n")
+    library = linked_library(tmp_path, user_home)
+    (library / "shared").symlink_to(outside, target_is_directory=True)
+    (library / "gh").symlink_to(user_home / ".config" / "gh", target_is_directory=True)
+    (library / "config").symlink_to(user_home / ".config", target_is_directory=True)
+    (library / "up").symlink_to(tmp_path, target_is_directory=True)  # holds the library
+    services.rules.follow_links = True  # indexing.follow_links in the settings
+    summary, failures = run(services.indexer, library)
+    assert failures == {}
+    assert indexed_names(services, library) == ["readme.md", "shared/recipes.txt"]
+    assert leaked(services, "rhubarb") == [str(library / "shared" / "recipes.txt")]
+    assert leaked(services, TOKEN) == [] and leaked(services, "marmot") == []
+
+
+def test_links_into_the_data_folder_or_another_users_home_are_refused(
+        services, user_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.core import ignore
+
+    bob = tmp_path / "bob"
+    bob.mkdir()
+    (bob / "letter.txt").write_text("Bob writes to the tax office about walnuts.\n")
+    monkeypatch.setattr(ignore, "account_homes", lambda: [str(bob), str(user_home)],
+                        raising=False)
+    services.indexer  # the data folder now holds an index  # noqa: B018
+    (services.data_dir / "exported.txt").write_text("Exported chat about a walnut tart.\n")
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "readme.md").write_text("# Readme\n\nThis project builds birdhouses.\n")
+    (library / "bob").symlink_to(bob, target_is_directory=True)
+    (library / "letter.txt").symlink_to(bob / "letter.txt")
+    (library / "index").symlink_to(services.data_dir, target_is_directory=True)
+    services.rules.follow_links = True
+    summary, failures = run(services.indexer, library)
+    assert failures == {} and indexed_names(services, library) == ["readme.md"]
+    summary, failures = run(services.indexer, library / "letter.txt", library / "index")
+    assert failures == {"letter.txt": "link-into-another-home", "index": "link-to-assistant-data"}
+    # Walking a folder that holds the data folder (no link) skips it as well.
+    run(services.indexer, services.data_dir.parent)
+    assert leaked(services, "walnut") == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="byte names: Linux")
+def test_a_raw_byte_and_its_written_escape_are_two_files(services, tmp_path: Path) -> None:
+    """caf<0xff>.txt and caf\\xff.txt (a backslash, an x, two letters) are two files: both
+    searchable, and neither re-embedded by the next run."""
+    d = tmp_path / "pair"
+    d.mkdir()
+    with open(os.fsencode(str(d)) + b"/caf\xff.txt", "wb") as f:
+        f.write(b"The raw byte file talks about pistachio ice cream.\n")
+    (d / "caf\\xff.txt").write_text("The escaped name file talks about hazelnut biscuits.\n")
+    summary, failures = run(services.indexer, d)
+    assert failures == {} and summary.added == 2
+    assert len(services.catalog.files()) == 2
+    assert leaked(services, "pistachio") and leaked(services, "hazelnut")
+    again, _ = run(services.indexer, d)
+    assert (again.unchanged, again.embedded_chunks) == (2, 0)
+    assert consistent(services)
+
+
+def test_forgetting_a_name_ending_in_a_backslash_forgets_only_it(services,
+                                                                  tmp_path: Path) -> None:
+    d = tmp_path / "names"
+    (d / "data").mkdir(parents=True)
+    (d / "data" / "keep.txt").write_text("Keep this note about badgers.\n")
+    (d / "data\\").mkdir()
+    (d / "data\\" / "voles.txt").write_text("A folder whose name ends in a backslash.\n")
+    run(services.indexer, d)
+    assert services.indexer.forget(d / "data\\") == 1
+    assert indexed_names(services, d) == ["data/keep.txt"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="byte names: Linux")
+def test_a_folder_and_a_file_named_in_latin1_can_be_indexed_by_name(services,
+                                                                    tmp_path: Path) -> None:
+    base = os.fsencode(str(tmp_path))
+    folder = os.fsdecode(base + b"/caf\xe9")
+    os.mkdir(folder)
+    Path(folder, "menu.txt").write_text("Today's menu: lentil soup and rye bread.\n")
+    note = os.fsdecode(base + b"/r\xe9sum\xe9.txt")
+    Path(note).write_text("Worked as a lighthouse keeper in Lindesnes.\n")
+    summary, failures = run(services.indexer, folder, note)
+    assert failures == {} and summary.added == 2
+    assert leaked(services, "lentil") and leaked(services, "lighthouse")
+    again, failures = run(services.indexer, folder, note)
+    assert failures == {} and (again.unchanged, again.embedded_chunks) == (2, 0)
+    assert services.indexer.forget(folder) == 1 and len(services.catalog.files()) == 1
+
+
+def test_the_scanner_says_which_links_it_did_not_follow(user_home: Path, tmp_path: Path) -> None:
+    """In a walk a refused link is passed over (a Skipped that is not explicit); named, it
+    is reported. Links inside the folder follow the folder's own rules."""
+    from assistant.core.ignore import IgnoreRules
+    from assistant.core.scanner import FoundFile, Skipped, scan
+
+    library = linked_library(tmp_path, user_home)
+    (library / ".drafts").mkdir()
+    (library / ".drafts" / "plan.md").write_text("secret plan\n")
+    (library / "plan.md").symlink_to(library / ".drafts" / "plan.md")
+    (library / "same.md").symlink_to(library / "readme.md")
+    items = list(scan([library], IgnoreRules()))
+    found = sorted(Path(i.path).name for i in items if isinstance(i, FoundFile))
+    skipped = {Path(i.path).name: (i.reason, i.explicit) for i in items if isinstance(i, Skipped)}
+    assert found == ["readme.md", "same.md"]
+    assert skipped == {"ci.yml": ("link to a hidden location", False),
+                       "plan.md": ("link to a hidden location", False),
+                       "vendor": ("link leaves the folder", False)}
+    named = {Path(i.path).name: (i.reason, i.explicit)
+             for i in scan([library / "plan.md", library / "vendor"], IgnoreRules())}
+    assert named == {"plan.md": ("link to a hidden location", True),
+                     "vendor": ("link to the home folder", True)}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from assistant.core.catalog import path_key
 from assistant.core.watcher import BatchDone, FolderWatcher
 
 pytestmark = pytest.mark.integration
@@ -175,5 +177,47 @@ def test_deleted_root_leaves_the_index(services, tmp_path: Path) -> None:
         batch = running.next_batch()
         assert batch.summary.removed == 1 and services.catalog.files() == []
         assert services.store.ids() == set()
+    finally:
+        running.stop()
+
+
+def test_links_made_in_a_watched_folder_are_not_followed(services, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link to a hidden file, and a link to the home folder with a document's name (its
+    event looks like a file's), arrive as events: neither brings anything in."""
+    home = tmp_path / "user"
+    (home / ".config" / "gh").mkdir(parents=True)
+    (home / ".config" / "gh" / "hosts.yml").write_text("oauth_token: ghp_WatchedToken42\n")
+    (home / "Documents").mkdir()
+    (home / "Documents" / "diary.txt").write_text("Dear diary, a marmot ate my sandwich.\n")
+    monkeypatch.setenv("HOME", str(home))
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    (folder / "notes.md").write_text("# Notes\n\nThe heron nests by the lake.\n")
+    running = Running(services, folder)
+    try:
+        (folder / "ci.yml").symlink_to(home / ".config" / "gh" / "hosts.yml")
+        (folder / "vendor.md").symlink_to(home, target_is_directory=True)
+        (folder / "fresh.md").write_text("# Fresh\n\nA note about kingfishers.\n")
+        while str(folder / "fresh.md") not in paths(services):
+            running.next_batch()
+        assert running.no_batch(1.0)
+        assert paths(services) == {str(folder / "notes.md"), str(folder / "fresh.md")}
+    finally:
+        running.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="byte names: Linux")
+def test_a_watched_folder_named_in_latin1(services, tmp_path: Path) -> None:
+    import os
+
+    folder = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9"))
+    folder.mkdir()
+    (folder / "menu.txt").write_text("Today's menu: lentil soup and rye bread.\n")
+    running = Running(services, folder)
+    try:
+        assert paths(services) == {path_key(str(folder / "menu.txt"))}
+        (folder / "dessert.txt").write_text("Dessert: plum cake.\n")
+        assert running.next_batch().summary.added == 1
     finally:
         running.stop()

@@ -3,7 +3,9 @@ stop mid-batch, forgetting inside watched folders, and background rebuilds that 
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -475,3 +477,50 @@ def test_a_stop_does_not_wait_for_the_file_being_parsed(services, tmp_path: Path
     monkeypatch.setattr(indexer, "interrupt", lambda: None)
     summary, _ = run(indexer, docs)
     assert summary.added == 1 and summary.failed == 0 and consistent(services)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="byte names: Linux")
+def test_names_that_are_not_utf8_are_indexed_watched_and_remembered(services,
+                                                                    tmp_path: Path) -> None:
+    """A file and a folder whose own names are Latin-1 bytes, named explicitly: indexed,
+    watched, and kept in config.toml (watched and forgotten), which is UTF-8 text."""
+    base = os.fsencode(str(tmp_path))
+    note = os.fsdecode(base + b"/r\xe9sum\xe9.txt")
+    Path(note).write_text("Worked as a lighthouse keeper in Lindesnes.\n")
+    folder = os.fsdecode(base + b"/caf\xe9")
+    corpus(Path(folder) / "menus", 2)
+    corpus(Path(folder, os.fsdecode(b"brouillons-\xe9t\xe9")), 1)
+    writer = services.writer(folders=[], watch=False)
+    recorder = Recorder(writer)
+    writer.start()
+    try:
+        done = writer.index([note]).wait(120)
+        assert done is not None and not done.error and done.summary.added == 1
+        done = writer.watch([folder]).wait(120)
+        assert done is not None and not done.error
+        recorder.wait_for(lambda e: isinstance(e, BatchDone) and e.reconcile)
+        assert len(services.catalog.files()) == 4
+        drafts = os.fsdecode(base + b"/caf\xe9/brouillons-\xe9t\xe9")
+        done = writer.forget([drafts]).wait(60)
+        assert done is not None and not done.error and done.summary.removed == 1
+        settings = load_settings()
+        assert settings.watch.folders == [folder] and settings.watch.excluded == [drafts]
+        paths.config_file().read_text(encoding="utf-8")
+        (Path(folder) / "menus" / "dessert.txt").write_text("Dessert: plum cake.\n")
+        recorder.wait_for(lambda e: isinstance(e, BatchDone) and e.summary.added == 1)
+    finally:
+        writer.stop(10)
+
+
+def test_a_link_to_a_hidden_folder_is_not_watched(services, tmp_path: Path) -> None:
+    secret = tmp_path / "user" / ".config" / "gh"
+    secret.mkdir(parents=True)
+    (secret / "hosts.yml").write_text("oauth_token: ghp_NotWatched\n")
+    (tmp_path / "gh").symlink_to(secret, target_is_directory=True)
+    writer = services.writer(folders=[], watch=False).start()
+    try:
+        done = writer.watch([tmp_path / "gh"]).wait(60)
+        assert done is not None and "link to a hidden location" in done.error
+        assert writer.folders == [] and load_settings().watch.folders == []
+    finally:
+        writer.stop(10)

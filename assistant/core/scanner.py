@@ -1,5 +1,6 @@
 """Walk files and folders the way the indexer needs: ignore rules applied, symlink loops cut,
-every odd file name kept (non-UTF-8 names arrive as surrogate-escaped strings)."""
+links followed only where the rules allow (by where they lead, not only by their names), every
+odd file name kept (non-UTF-8 names arrive as surrogate-escaped strings)."""
 
 from __future__ import annotations
 
@@ -31,9 +32,22 @@ def absolute(path: Path | str) -> Path:
     return Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
 
 
+def named_reason(path: Path, rules: IgnoreRules) -> str | None:
+    """Why a path the user named must not be indexed although they named it: a link on its
+    way leads where the rules forbid (see :meth:`IgnoreRules.link_reason`). None otherwise."""
+    if os.path.realpath(path) == str(path):
+        return None  # no link on the way
+    base = Path(path.anchor)
+    for part in path.parts[1:]:  # the folder that holds the first link
+        if os.path.islink(base / part):
+            break
+        base = base / part
+    return rules.link_reason(path, base, named=True)
+
+
 def scan(roots: Iterable[Path | str], rules: IgnoreRules) -> Iterator[FoundFile | Skipped]:
     """Supported files under ``roots``. Files named explicitly skip the ignore patterns but
-    not the sensitive-file rules."""
+    not the sensitive-file rules, nor the rules for where a link on their way leads."""
     seen_files: set[str] = set()
     for raw in roots:
         root = absolute(raw)
@@ -44,6 +58,10 @@ def scan(roots: Iterable[Path | str], rules: IgnoreRules) -> Iterator[FoundFile 
             continue
         except OSError as exc:
             yield Skipped(str(root), f"cannot be read ({exc.strerror})", True)
+            continue
+        linked = named_reason(root, rules)
+        if linked is not None:
+            yield Skipped(str(root), linked, True)
             continue
         if stat.S_ISREG(st.st_mode):
             reason = None
@@ -89,14 +107,24 @@ def _walk(root: Path, rules: IgnoreRules, seen_files: set[str]) -> Iterator[Foun
             try:
                 is_dir = entry.is_dir()  # follows symlinks
                 is_file = not is_dir and entry.is_file()
+                is_link = entry.is_symlink()
             except OSError as exc:  # keep what we had there: it may be readable again soon
                 yield Skipped(entry.path, f"cannot be read ({exc.strerror})", False)
                 continue
             if is_dir:
-                if rules.dir_reason(path, root) is None:
+                if rules.dir_reason(path, root) is not None:
+                    continue
+                linked = rules.link_reason(path, root) if is_link else None
+                if linked is not None:  # not followed; said, for whoever lists what was left
+                    yield Skipped(entry.path, linked, False)
+                else:
                     subdirs.append(path)
             elif is_file and loaders.is_supported(path):
                 if rules.file_reason(path, root) is not None or entry.path in seen_files:
+                    continue
+                linked = rules.link_reason(path, root) if is_link else None
+                if linked is not None:
+                    yield Skipped(entry.path, linked, False)
                     continue
                 try:
                     est = entry.stat()

@@ -200,8 +200,12 @@ class FolderWatcher:
                 return False
             parent = parent.parent
         if is_dir:
-            return self.rules.dir_reason(path, root) is None
-        return loaders.is_supported(path) and self.rules.file_reason(path, root) is None
+            wanted = self.rules.dir_reason(path, root) is None
+        else:
+            wanted = loaders.is_supported(path) and self.rules.file_reason(path, root) is None
+        # A link made in the folder (or one on the way) is judged by where it leads, as a
+        # scan judges it: an event for it is a name the user did not give.
+        return wanted and self.rules.way_reason(path, root) is None
 
     # Main loop -----------------------------------------------------------------------
 
@@ -295,9 +299,9 @@ class FolderWatcher:
                 self._rescan.add(src)
             elif what == "dir":
                 if kind == "moved" and dest:
-                    if self._root_of(Path(dest)):
+                    if self._root_of(Path(dest)) and self._wanted(Path(dest), True):
                         self._folder_moves.append((src, dest))
-                    else:
+                    else:  # moved away, or to a name (or through a link) that is skipped
                         self._vanished[src] = now
                 elif kind == "deleted":
                     self._vanished[src] = now

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from assistant.core.catalog import FAILED, NEW
 from assistant.core.errors import AssistantError
 from assistant.core.indexer import Indexer, IndexInterrupted
-from assistant.core.scanner import absolute
+from assistant.core.scanner import absolute, named_reason
 from assistant.core.types import (
     IndexProgress,
     IndexSummary,
@@ -374,6 +374,9 @@ class IndexWriter:
         for folder in new:
             if not Path(folder).is_dir():
                 raise NotADirectoryError(f"{folder} is not a folder")
+            reason = named_reason(Path(folder), self.host.rules)
+            if reason is not None:  # it would be skipped at every scan
+                raise AssistantError(f"{folder} is not watched ({reason})")
         self.folders += new
         self.host.remember_folders(self.folders, list(self.host.rules.excluded))
         if self._watcher is None:
