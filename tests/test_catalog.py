@@ -160,3 +160,16 @@ def test_meta_keys_may_name_any_path(tmp_path: Path) -> None:
     cat.set_meta(f"root-device:{root}", "42")
     assert cat.get_meta(f"root-device:{root}") == "42"
     assert cat.get_meta("root-device:/media/caf\\xe9") is None
+
+
+def test_a_failure_naming_a_file_that_is_not_utf8_is_kept(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    cat = Catalog(tmp_path / "c.sqlite3")
+    path = os.fsdecode(b"/d/caf\xe9.pdf")
+    cat.mark_failed(path, "corrupt", f"{Path(path).name} is not a readable PDF")
+    record = cat.file(path)
+    assert record.state == "failed" and record.error == "caf\\xe9.pdf is not a readable PDF"

@@ -535,12 +535,17 @@ def test_a_folder_and_a_file_named_in_latin1_can_be_indexed_by_name(services,
     Path(folder, "menu.txt").write_text("Today's menu: lentil soup and rye bread.\n")
     note = os.fsdecode(base + b"/r\xe9sum\xe9.txt")
     Path(note).write_text("Worked as a lighthouse keeper in Lindesnes.\n")
-    summary, failures = run(services.indexer, folder, note)
-    assert failures == {} and summary.added == 2
+    (Path(folder) / "bad.pdf").write_bytes(b"%PDF-1.4 broken")
+    odd = os.fsdecode(base + b"/caf\xe9.csv.bin")  # named explicitly: of no type we read
+    Path(odd).write_text("x")
+    summary, failures = run(services.indexer, folder, note, odd)
+    assert failures == {"bad.pdf": "corrupt", Path(odd).name: "unsupported-type"}
+    assert summary.added == 2
     assert leaked(services, "lentil") and leaked(services, "lighthouse")
     again, failures = run(services.indexer, folder, note)
-    assert failures == {} and (again.unchanged, again.embedded_chunks) == (2, 0)
-    assert services.indexer.forget(folder) == 1 and len(services.catalog.files()) == 1
+    assert failures == {"bad.pdf": "corrupt"}
+    assert (again.unchanged, again.embedded_chunks) == (2, 0)
+    assert services.indexer.forget(folder) == 2 and len(services.catalog.files()) == 2
 
 
 def test_the_scanner_says_which_links_it_did_not_follow(user_home: Path, tmp_path: Path) -> None:

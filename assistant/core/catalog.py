@@ -126,6 +126,20 @@ def path_key(path: str) -> str:
     return "".join(out)
 
 
+def _storable(text: str) -> str:
+    """Text SQLite can hold: a message naming a file whose name is not UTF-8 keeps the name's
+    odd bytes as \\xNN, as its key shows them."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name gives: shown as \\udNNN
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _rekey(db: sqlite3.Connection) -> None:
     """Give every file the key :func:`path_key` gives its bytes now (schema 2 gave a raw
     0xff byte and a written ``\\xff`` one key). Ids stay, so chunks and vectors stay; a row two
@@ -349,7 +363,8 @@ class Catalog(Database):
                 "size = excluded.size, mtime_ns = excluded.mtime_ns, state = 'failed', "
                 "reason = excluded.reason, error = excluded.error, content_hash = NULL, "
                 "pending_hash = NULL, chunk_count = 0, updated_at = excluded.updated_at",
-                (key, os.fsencode(path), size, mtime_ns, reason, message, time.time()),
+                (key, os.fsencode(path), size, mtime_ns, _storable(reason), _storable(message),
+                 time.time()),
             )
             if row:
                 db.execute("DELETE FROM chunks WHERE file_id = ?", (row[0],))
