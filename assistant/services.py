@@ -275,7 +275,8 @@ class Services:
     def rules(self) -> IgnoreRules:
         i = self.settings.indexing
         return IgnoreRules(i.skip_hidden, i.skip_sensitive, list(i.ignore_patterns),
-                           excluded=list(self.settings.watch.excluded))
+                           excluded=list(self.settings.watch.excluded),
+                           follow_links=i.follow_links, data_dirs=[self.data_dir])
 
     def make_indexer(self, generation: IndexGeneration) -> Indexer:
         """An indexer on ``generation``; takes the data dir's writer lock and repairs first."""

@@ -151,6 +151,7 @@ class AppEngine(QObject):
         old.indexing = fresh.indexing
         old.desktop = fresh.desktop
         services.rules.set_patterns(list(fresh.indexing.ignore_patterns))
+        services.rules.follow_links = fresh.indexing.follow_links
         if llm_changed:
             old.llm = fresh.llm
             previous = services.__dict__.pop("generator", None)

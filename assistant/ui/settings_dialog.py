@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.config import Settings
-from assistant.ui.untrusted import escape, plain
+from assistant.ui.untrusted import escape, plain, tooltip
 
 CONTEXT_SIZES = [2048, 4096, 8192, 16384, 32768]
 
@@ -166,6 +166,14 @@ class SettingsDialog(QDialog):
         self.patterns.setPlaceholderText("*.log\ndrafts/")
         self.patterns.setMaximumHeight(90)
         box.addWidget(self.patterns)
+        self.follow_links = QCheckBox("Follow links that lead out of indexed folders")
+        self.follow_links.setChecked(settings.indexing.follow_links)
+        self.follow_links.setToolTip(tooltip(
+            "Off: a symbolic link to a file or folder outside the folder is skipped. Either "
+            "way, links to hidden, sensitive or ignored places, other people's home folders, "
+            "the assistant's own data, your home folder or a folder around the indexed one "
+            "are never followed."))
+        box.addWidget(self.follow_links)
         tabs.addTab(folders, "Folders")
 
         # Advanced --------------------------------------------------------------------
@@ -284,6 +292,7 @@ class SettingsDialog(QDialog):
             ("retrieval", "top_k"): self.top_k.value(),
             ("watch", "folders"): [self.folders.item(i).text()
                                    for i in range(self.folders.count())],
+            ("indexing", "follow_links"): self.follow_links.isChecked(),
             ("indexing", "ignore_patterns"): [line.strip() for line in
                                               self.patterns.toPlainText().splitlines()
                                               if line.strip()],

@@ -54,3 +54,34 @@ def test_choosing_a_model_server_keeps_the_key_in_the_keychain(
         assert again.result() == 0 and not again.key_saved
     finally:
         keyring.set_keyring(before)
+
+
+def test_following_links_out_of_folders_is_a_setting_that_takes_effect(
+        window, engine, qtbot, assistant_home: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """Off by default: a link to a folder outside is skipped. Switched on in Settings, the
+    running app follows it at the next indexing, and config.toml keeps the choice."""
+    from assistant.ui.settings_dialog import SettingsDialog
+    from tests.ui.conftest import drop, wait_indexed
+
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "recipes.txt").write_text("Rhubarb crumble needs a hot oven.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "readme.md").write_text("# Read me\n\nA folder with a link in it.\n")
+    (docs / "shared").symlink_to(outside, target_is_directory=True)
+    assert engine.services.rules.follow_links is False
+    dialog = SettingsDialog(engine.settings, parent=window)
+    assert not dialog.follow_links.isChecked()
+    dialog.follow_links.setChecked(True)
+    dialog._save()
+    assert dialog.changes == {("indexing", "follow_links"): True}
+    for (section, key), value in dialog.changes.items():
+        engine.save_setting(section, key, value)
+    window._apply_settings(new_key=False)
+    assert engine.services.rules.follow_links is True
+    assert "follow_links = true" in (assistant_home / "config" / "config.toml").read_text()
+    drop(window, [docs])
+    wait_indexed(qtbot, engine, 2)
+    names = {Path(r.path).name for r in engine.services.catalog.files()}
+    assert names == {"readme.md", "recipes.txt"}
