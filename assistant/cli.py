@@ -12,7 +12,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "gui", "popup"):
         from assistant.ipc import hand_over_launch
 
-        paths = [p.resolve() for p in getattr(args, "paths", [])]
+        paths = [p.expanduser().resolve() for p in getattr(args, "paths", [])]
         if hand_over_launch(paths, args.command == "popup", getattr(args, "hidden", False)):
             return EXIT_OK  # the running app took it (before Qt is even imported)
         from assistant.ui.app import main as gui_main
@@ -148,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         from assistant.ipc import run_in_app
 
-        code = run_in_app(settings.data_path, raw)
+        # Its paths are resolved by the app in this terminal's folder; --batch - reads here.
+        code = run_in_app(settings.data_path, raw, stdin=getattr(args, "batch", None) == "-")
         if code is not None:
             return code
     return _run(args, debug)
@@ -190,6 +192,10 @@ def _run(args: argparse.Namespace, debug: bool, services: Any = None) -> int:
             services.close()
 
 
+# thread id -> write(stream, text) of the terminal that thread serves
+_routes: dict[int, Any] = {}
+
+
 class _ThreadOutput:
     """The app's sys.stdout/sys.stderr: what a thread serving a terminal command writes goes
     to that terminal; everything else to the real stream."""
@@ -197,7 +203,7 @@ class _ThreadOutput:
     def __init__(self, real: TextIO, name: str):
         self.real = real
         self.name = name
-        self.routes: dict[int, Any] = {}
+        self.routes = _routes
 
     def write(self, text: str) -> int:
         route = self.routes.get(threading.get_ident())
@@ -217,16 +223,19 @@ class _ThreadOutput:
         return getattr(self.real, name)
 
 
-def serve(services: Any, argv: list[str], write: Any) -> int:
+def serve(services: Any, argv: list[str], write: Any, terminal: Any = None) -> int:
     """Run a terminal command inside the running app (on this thread), its output sent
-    with ``write(stream, text)``: the same output as the command on its own."""
-    global _outputs
-    if _outputs is None:
-        _outputs = (_ThreadOutput(sys.stdout, "out"), _ThreadOutput(sys.stderr, "err"))
-        sys.stdout, sys.stderr = _outputs
+    with ``write(stream, text)``: the same output as the command on its own. ``terminal``
+    (an :class:`assistant.ipc.Terminal`): where it came from; its paths mean what they mean
+    there, ``--batch -`` reads its stdin, and its going away stops the command."""
+    # Installed again if something replaced them since (a test's capture does)
+    if not isinstance(sys.stdout, _ThreadOutput):
+        sys.stdout = _ThreadOutput(sys.stdout, "out")
+    if not isinstance(sys.stderr, _ThreadOutput):
+        sys.stderr = _ThreadOutput(sys.stderr, "err")
     ident = threading.get_ident()
-    for stream in _outputs:
-        stream.routes[ident] = write
+    _routes[ident] = write
+    _here.terminal = terminal
     try:
         try:
             args = build_parser().parse_args(argv)
@@ -236,14 +245,76 @@ def serve(services: Any, argv: list[str], write: Any) -> int:
             print(f"assistant: error: `{args.command}` can't run while the app runs; use the "
                   "window, or quit the app first", file=sys.stderr)
             return EXIT_ERROR
+        try:
+            _anchor(args, terminal)
+        except AssistantError as exc:
+            print(f"assistant: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         debug = args.debug or os.environ.get("ASSISTANT_DEBUG") == "1"
         return _run(args, debug, services)
     finally:
-        for stream in _outputs:
-            stream.routes.pop(ident, None)
+        _here.terminal = None
+        _routes.pop(ident, None)
 
 
-_outputs: tuple[_ThreadOutput, _ThreadOutput] | None = None
+# The terminal a served command came from (None on this thread: the command runs on its own)
+_here = threading.local()
+
+# Arguments naming a file as text, where "-" means stdin (every other path is a Path).
+_FILE_ARGS = ("batch",)
+
+
+def _terminal() -> Any:
+    return getattr(_here, "terminal", None)
+
+
+def _hung_up() -> bool:
+    """The terminal of the served command on this thread went (Ctrl+C, closed)."""
+    terminal = _terminal()
+    return terminal is not None and terminal.gone.is_set()
+
+
+@contextmanager
+def _stopped_by_hang_up(stop: Callable[[], None]) -> Iterator[None]:
+    """While inside, the terminal going away calls ``stop`` (a cancel that works from any
+    thread). On its own, Ctrl+C does the stopping instead."""
+    terminal = _terminal()
+    if terminal is None:
+        yield
+        return
+    undo = terminal.on_hang_up(stop)
+    try:
+        yield
+    finally:
+        undo()
+
+
+def _anchor(args: argparse.Namespace, terminal: Any) -> None:
+    """Make every path of a served command mean what it means in the terminal it came from:
+    ``~`` is that terminal's home, a relative path is in its folder (the app's own folder is
+    another one). Every ``type=Path`` argument, and the files of ``_FILE_ARGS``."""
+    cwd = terminal.cwd if terminal is not None else None
+    home = terminal.home if terminal is not None else None
+
+    def place(value: str) -> str:
+        if home and (value == "~" or value.startswith(("~/", "~" + os.sep))):
+            value = home + value[1:]
+        else:
+            value = os.path.expanduser(value)  # ~user: the same on this machine
+        if os.path.isabs(value):
+            return os.path.normpath(value)
+        if not cwd:
+            raise AssistantError(f"{value} is a relative path and the terminal's folder is not "
+                                 "known (it was removed?); give the full path")
+        return os.path.normpath(os.path.join(cwd, value))
+
+    for name, value in vars(args).items():
+        if isinstance(value, Path):
+            setattr(args, name, Path(place(str(value))))
+        elif isinstance(value, list) and value and all(isinstance(v, Path) for v in value):
+            setattr(args, name, [Path(place(str(v))) for v in value])
+        elif name in _FILE_ARGS and isinstance(value, str) and value not in ("", "-"):
+            setattr(args, name, place(value))
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -406,13 +477,14 @@ def cmd_index(services: Any, args: argparse.Namespace) -> int:
     with _CtrlC(writer) as ctrl_c:
         try:
             request = writer.index(args.paths)
-            summary = _index_with_progress(request.events(
-                give_up=lambda: ctrl_c.pressed.is_set() and writer.quiet))
+            with _stopped_by_hang_up(request.cancel):  # served: between files, as Ctrl+C
+                summary = _index_with_progress(request.events(
+                    give_up=lambda: ctrl_c.pressed.is_set() and writer.quiet))
         finally:
             stopped = _stop_writer(writer)
     if writer.failure:
         raise AssistantError(writer.failure)
-    if ctrl_c.pressed.is_set() or summary is None:
+    if ctrl_c.pressed.is_set() or summary is None or _hung_up():
         print("Stopped; what was indexed so far is kept (run the command again to finish).",
               file=sys.stderr)
         if not stopped:
@@ -606,6 +678,10 @@ def cmd_unwatch(services: Any, args: argparse.Namespace) -> int:
 
 
 def _lines(source: str) -> Iterator[str]:
+    terminal = _terminal()
+    if source == "-" and terminal is not None:  # served: the terminal's stdin, not the app's
+        yield from terminal.lines()
+        return
     stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
     try:
         for line in stream:
@@ -617,7 +693,9 @@ def _lines(source: str) -> Iterator[str]:
 
 def _answer_json(services: Any, question: str,
                  history: list[tuple[str, str]] | None = None) -> dict[str, Any]:
-    return dict(services.answerer.answer(question, history).result().to_json())
+    stream = services.answerer.answer(question, history)
+    with _stopped_by_hang_up(stream.cancel):  # served: the model stops between tokens
+        return dict(stream.result().to_json())
 
 
 def cmd_ask(services: Any, args: argparse.Namespace) -> int:
@@ -640,8 +718,10 @@ def _ask(services: Any, args: argparse.Namespace) -> int:
                 out = _answer_json(services, line)
             except EmptyQuestionError as exc:
                 out = {"question": line, "error": str(exc)}
+            if _hung_up():
+                return EXIT_INTERRUPTED
             print(json.dumps(out), flush=True)
-        return EXIT_OK
+        return EXIT_INTERRUPTED if _hung_up() else EXIT_OK
     if not args.question or not args.question.strip():
         raise EmptyQuestionError("the question is empty: assistant ask \"QUESTION\"")
     conversations = services.conversations
@@ -658,6 +738,8 @@ def _ask(services: Any, args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         result = _ask_interactive(services, args.question, history).to_json()
+    if _hung_up():  # stopped as Ctrl+C stops it on its own: not kept
+        return EXIT_INTERRUPTED
     _remember(conversations, conversation, args.question, result)
     return EXIT_OK
 
@@ -678,14 +760,19 @@ def _ask_interactive(services: Any, question: str,
     """Show the answer with the engine's citations. On a terminal the model's draft streams
     as it comes and is then replaced in place by the checked, cited answer; in a pipe only
     the final answer is written (never the same text twice)."""
+    stream = services.answerer.answer(question, history)
+    with _stopped_by_hang_up(stream.cancel):  # served: the model stops between tokens
+        return _show_answer(stream, sys.stdout)
+
+
+def _show_answer(events: Any, out: TextIO) -> Any:
     from assistant.core.types import AnswerDone, SourcesFound, TokenStreamed
 
-    out = sys.stdout
     tty = out.isatty()
     passages = []
     draft = ""
     done = None
-    for event in services.answerer.answer(question, history):
+    for event in events:
         if isinstance(event, SourcesFound):
             passages = event.passages
         elif isinstance(event, TokenStreamed) and tty:
@@ -733,8 +820,14 @@ def _page(page: int | None) -> str:
 
 
 def _display(path: str) -> str:
+    """``path`` relative to the terminal's folder when it is inside it (served: the folder
+    of the terminal the command came from, not the app's)."""
+    terminal = _terminal()
+    start = terminal.cwd if terminal is not None else None
+    if terminal is not None and not start:
+        return path
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, start)
     except ValueError:  # other drive on Windows
         return path
     return rel if not rel.startswith("..") else path
@@ -754,11 +847,13 @@ def cmd_search(services: Any, args: argparse.Namespace) -> int:
         if args.query:
             raise AssistantError("give either a query or --batch, not both")
         for line in _lines(args.batch):
+            if _hung_up():
+                return EXIT_INTERRUPTED
             try:
                 print(json.dumps(run(line)), flush=True)
             except EmptyQuestionError as exc:
                 print(json.dumps({"query": line, "error": str(exc)}), flush=True)
-        return EXIT_OK
+        return EXIT_INTERRUPTED if _hung_up() else EXIT_OK
     if not args.query or not args.query.strip():
         raise EmptyQuestionError("the query is empty: assistant search \"QUERY\"")
     results = run(args.query)

@@ -393,3 +393,41 @@ def test_window_without_a_display_is_one_clear_line(tmp_path: Path) -> None:
                               text=True, env=env, cwd=REPO, timeout=60)
         if sys.platform.startswith("linux"):
             assert_one_line_error(proc, "cannot open the window", "assistant demo")
+
+
+def test_every_path_of_a_served_command_means_what_it_means_in_the_terminal() -> None:
+    """The running app resolves each path argument of a served command in the terminal it
+    came from (its folder, its ``~``): every ``type=Path`` argument and every FILE of
+    ``_FILE_ARGS``. A new argument that names a path some other way fails here."""
+    import argparse
+
+    from assistant import ipc
+    from assistant.core.errors import AssistantError
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    terminal = ipc.Terminal(cwd="/terminal/here", home="/home/me")
+    checked = []
+    for name in sorted(cli.SERVED):
+        for action in sub.choices[name]._actions:
+            resolved = action.type is Path or action.dest in cli._FILE_ARGS
+            named = str(action.metavar or "").upper() in ("PATH", "FILE", "FOLDER", "DIR")
+            assert resolved or not named, f"`{name}` {action.dest} is a path left unresolved"
+            if not resolved:
+                continue
+            option = action.option_strings[0] if action.option_strings else None
+            for given, meant in (("notes/a.md", "/terminal/here/notes/a.md"),
+                                 ("../up.md", "/terminal/up.md"),
+                                 ("~/b.md", "/home/me/b.md"), ("/abs/c.md", "/abs/c.md")):
+                args = parser.parse_args([name, option, given] if option else [name, given])
+                cli._anchor(args, terminal)
+                value = getattr(args, action.dest)
+                assert str(value[0] if isinstance(value, list) else value) == meant
+            checked.append(f"{name} {option or action.dest}")
+    assert checked == ["ask --batch", "forget paths", "index paths", "search --batch"]
+
+    args = parser.parse_args(["search", "--batch", "-"])  # stdin stays stdin
+    cli._anchor(args, terminal)
+    assert args.batch == "-"
+    with pytest.raises(AssistantError, match="relative path"):  # the terminal's folder is gone
+        cli._anchor(parser.parse_args(["index", "notes"]), ipc.Terminal(cwd=None))

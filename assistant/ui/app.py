@@ -41,10 +41,11 @@ def start(paths: list[Path] | None = None, settings: Any = None,
 
     engine = AppEngine(settings)
     window = MainWindow(engine)
-    server = InstanceServer(engine.services.data_dir,
-                            lambda argv, write: cli.serve(engine.services, argv, write), window)
+    server = InstanceServer(
+        engine.services.data_dir,
+        lambda argv, write, terminal: cli.serve(engine.services, argv, write, terminal), window)
     if not server.listen():
-        engine.error.emit("Another window of the assistant answers on this data folder.")
+        engine.error.emit(server.problem)
     server.show_requested.connect(lambda p: window.bring_up([Path(x) for x in p]))
     server.popup_requested.connect(window.show_quick_ask)
     window.instance = server
