@@ -6,6 +6,8 @@ consistent. A security finding's reproduction joins this list once it is fixed."
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +66,65 @@ def markup_names(folder: Path) -> dict[str, str]:
 def not_regular_files(folder: Path) -> dict[str, str]:
     """A FIFO with a document's name would block whoever opens it; a link to a device would
     never end. Neither is a document."""
-    import os
-
     os.mkfifo(folder / "pipe.md")
     (folder / "zero.txt").symlink_to("/dev/zero")
     return {"pipe.md": SKIPPED, "zero.txt": SKIPPED}
+
+
+@case
+def link_to_a_hidden_file_outside(folder: Path) -> dict[str, str]:
+    """ci.yml -> a token file in a hidden folder outside the indexed one (seen: a link to
+    ~/.config/gh/hosts.yml made a GitHub token searchable). Never followed."""
+    secret = folder.parent.parent / "outside-hidden" / ".config" / "gh" / "hosts.yml"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("github.com:\n    oauth_token: ghp_HostileCorpusToken0123\n")
+    (folder / "ci.yml").symlink_to(secret)
+    return {"ci.yml": SKIPPED}
+
+
+@case
+def link_to_a_home_like_folder(folder: Path) -> dict[str, str]:
+    """vendor -> a folder outside the indexed one (seen: vendor -> ~ indexed the whole home).
+    Links out of the folder are not followed unless indexing.follow_links is on."""
+    home = folder.parent.parent / "outside-home"
+    (home / "Documents").mkdir(parents=True)
+    (home / "Documents" / "diary.txt").write_text("Dear diary, a marmot ate my sandwich.\n")
+    (folder / "vendor").symlink_to(home, target_is_directory=True)
+    return {"vendor/Documents/diary.txt": SKIPPED}
+
+
+@case
+def names_the_old_key_mixed_up(folder: Path) -> dict[str, str]:
+    """caf<0xff>.txt and caf\\xff.txt (a backslash and three letters) are two files; the
+    catalog's key before schema 3 gave them one (one unsearchable, one re-embedded)."""
+    if not sys.platform.startswith("linux"):
+        return {}  # byte names
+    raw = os.fsdecode(b"caf\xff.txt")
+    (folder / raw).write_text("The raw byte name is about pistachio ice cream.\n")
+    (folder / "caf\\xff.txt").write_text("The escaped name is about hazelnut biscuits.\n")
+    return {raw: INDEXED, "caf\\xff.txt": INDEXED}
+
+
+@case
+def name_ending_in_a_backslash(folder: Path) -> dict[str, str]:
+    """'data\\' is a folder of its own beside 'data' on Linux and macOS."""
+    if os.sep == "\\":
+        return {}
+    (folder / "data").mkdir()
+    (folder / "data" / "keep.txt").write_text("Keep this note about badgers.\n")
+    (folder / "data\\").mkdir()
+    (folder / "data\\" / "voles.txt").write_text("A folder whose name ends in a backslash.\n")
+    return {"data/keep.txt": INDEXED, "data\\/voles.txt": INDEXED}
+
+
+@case
+def names_that_are_not_utf8(folder: Path) -> dict[str, str]:
+    """A folder and a file whose names are Latin-1 bytes."""
+    if not sys.platform.startswith("linux"):
+        return {}
+    cafe = os.fsdecode(b"caf\xe9")
+    (folder / cafe).mkdir()
+    (folder / cafe / "menu.txt").write_text("Today's menu: lentil soup and rye bread.\n")
+    note = os.fsdecode(b"r\xe9sum\xe9.txt")
+    (folder / note).write_text("Worked as a lighthouse keeper in Lindesnes.\n")
+    return {f"{cafe}/menu.txt": INDEXED, note: INDEXED}
