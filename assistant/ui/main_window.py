@@ -661,6 +661,7 @@ class MainWindow(QMainWindow):
 
     def open_source(self, source: dict[str, Any]) -> None:
         self.side.setCurrentWidget(self.viewer)
+        source = self._on_disk(source)
         sizes = self.splitter.sizes()
         total = sum(sizes)
         if total and sizes[2] < total * 0.42:  # a page needs room to be read
@@ -668,6 +669,17 @@ class MainWindow(QMainWindow):
             left = min(sizes[0], 200)
             self.splitter.setSizes([left, total - side - left, side])
         self.viewer.open_source(source)
+
+    def _on_disk(self, source: dict[str, Any]) -> dict[str, Any]:
+        """A passage names its file by the catalog's key, which for a name with bytes that are
+        not UTF-8 is an escape (``caf\\xff.txt``), and may even be another file's real name:
+        open the file the key stands for."""
+        try:
+            record = self.engine.services.catalog.file_by_key(str(source["path"]))
+        except Exception:  # noqa: BLE001 - an unreadable index: the key is the best guess
+            record = None
+        return dict(source, path=record.path) if record and record.path != source["path"] \
+            else source
 
     # Finding ---------------------------------------------------------------------
 

@@ -96,3 +96,25 @@ def test_twenty_citations_land_on_their_page_or_span(window, engine, qtbot,
         if opened == 20:
             break
     assert opened == 20 and kinds["pdf"] >= 3 and kinds["text"] >= 3, kinds
+
+
+def test_a_source_named_with_bytes_that_are_not_utf8_opens_its_own_file(
+        window, engine, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """caf<0xff>.txt is keyed caf\\xff.txt, which is also the real name of another file
+    beside it: opening the first one's passage must show the first file."""
+    import os
+
+    from tests.ui.conftest import drop, wait_indexed
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    raw = docs / os.fsdecode(b"caf\xff.txt")
+    raw.write_text("The raw byte name is about pistachio ice cream.\n")
+    (docs / "caf\\xff.txt").write_text("The written name is about hazelnut biscuits.\n")
+    drop(window, [docs])
+    wait_indexed(qtbot, engine, 2)
+    hit = engine.services.search("pistachio ice cream", 1)[0]
+    assert hit.path != str(raw)  # the key, shown to the user, is not the path
+    window.open_source(hit.to_json(1))
+    qtbot.waitUntil(lambda: "pistachio" in window.viewer.text.toPlainText(), timeout=20_000)
+    assert window.viewer.source["path"] == str(raw)
