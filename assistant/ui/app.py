@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from assistant.ui import theme
@@ -113,7 +113,9 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None,
     try:
         engine, window = start(paths, popup=popup, hidden=hidden)
     except Exception as exc:  # noqa: BLE001 - a broken config, an unreadable data dir
-        QMessageBox.critical(None, "Assistant can't start", str(exc))
+        box = QMessageBox(QMessageBox.Icon.Critical, "Assistant can't start", str(exc))
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the reason may name a path
+        box.exec()
         return 1
     quit_on_signals(window)
     try:
