@@ -3,11 +3,17 @@
 Each loader returns a :class:`Document` whose sections carry their character offset in the
 document's whole extracted text, so a chunk's ``start``/``end`` point back into it.
 Unreadable files raise :class:`LoaderError` with a specific reason.
+
+Every loader runs in time linear in its input: a file of a few hundred kB must not use up the
+parse time limit. Regular expressions here never retry a run of characters from each of its
+positions (a heading-like line of 40 kB took 3.7 s, 100 kB 54 s), and offsets are counted as
+the text is made, never by measuring it again from the start (144 kB of HTML headings: 4.6 s).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,6 +25,10 @@ PAGE_SEPARATOR = "\n\n"
 # A line longer than this is machine output (a minified bundle, a log or a data dump written
 # without line breaks), not something a person reads: it is left out, the rest is indexed.
 MAX_LINE_CHARS = 200_000
+# A heading is a few words: a longer one (a line that only looks like a heading) is cut, since
+# every section under it carries its whole heading path, and every chunk of those sections
+# embeds it (40 kB above 10,000 subheadings would be 400 MB of heading paths).
+MAX_HEADING_CHARS = 200
 
 TEXT_EXTENSIONS = {
     ".txt", ".text", ".log", ".rst", ".csv", ".tsv", ".json", ".yaml", ".yml", ".toml",
@@ -37,6 +47,16 @@ def title_for(path: Path) -> str:
     # Undecodable bytes in a file name (surrogate escapes) become U+FFFD, never reach a tokenizer
     stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return re.sub(r"[_\-.]+", " ", stem).strip()
+
+
+def heading_title(text: str) -> str:
+    """A heading's text as it goes into heading paths: white space collapsed, at most
+    MAX_HEADING_CHARS characters (cut at a word where there is one, and marked with "…")."""
+    title = " ".join(text.split())
+    if len(title) <= MAX_HEADING_CHARS:
+        return title
+    cut = title.rfind(" ", MAX_HEADING_CHARS // 2, MAX_HEADING_CHARS)
+    return title[: cut if cut > 0 else MAX_HEADING_CHARS - 1].rstrip() + "…"
 
 
 def _single(path: Path, text: str) -> Document:
@@ -79,9 +99,29 @@ def load_text(path: Path, data: bytes) -> Document:
 
 # Markdown --------------------------------------------------------------------------
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_ATX_OPENING = re.compile(r" {0,3}(#{1,6})[ \t]")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """``(level, title)`` of an ATX heading line (``## Title ##``), or None.
+
+    What ``^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$`` matched, without its cost: on a line with a
+    long run of blanks or hashes followed by something else, that expression tried the run
+    again from each of its characters (a 100 kB line: 54 s)."""
+    m = _ATX_OPENING.match(line)
+    if m is None:
+        return None
+    rest = line[m.end(1):]  # begins with a blank
+    words = rest.lstrip(" \t")
+    if words:
+        title = words.rstrip(" \t#") or words[0]  # "# ##" is a heading titled "#"
+    elif len(rest) > 1:
+        title = ""
+    else:
+        return None
+    return len(m.group(1)), title.strip()
 
 
 def split_markdown(text: str) -> list[tuple[int, int, str]]:
@@ -96,17 +136,16 @@ def split_markdown(text: str) -> list[tuple[int, int, str]]:
             in_fence = not in_fence
         level, title, head_start = 0, "", pos
         if not in_fence:
-            m = _ATX.match(stripped)
-            if m:
-                level, title = len(m.group(1)), m.group(2).strip()
+            atx = atx_heading(stripped)
+            if atx:
+                level, title = atx[0], heading_title(atx[1])
             elif (
                 i + 1 < len(lines)
                 and stripped.strip()
                 and _SETEXT.match(lines[i + 1].rstrip("\r\n"))
-                and not _ATX.match(stripped)
             ):
                 level = 1 if lines[i + 1].lstrip().startswith("=") else 2
-                title = stripped.strip()
+                title = heading_title(stripped)
         if level:
             if head_start > start:
                 spans.append((start, head_start, " > ".join(t for _, t in stack)))
@@ -154,6 +193,7 @@ _BLOCK_TAGS = {
     "main", "nav", "aside", "figure", "figcaption", "td", "th",
 }
 _HIDDEN_TAGS = {"script", "style", "head", "noscript", "template", "svg", "title"}
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 class _VisibleText(HTMLParser):
@@ -162,16 +202,19 @@ class _VisibleText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.length = 0  # of the text in parts, kept as it grows (never summed again)
         self.hidden = 0
         self.heading_level = 0
         self.heading_text: list[str] = []
+        self._heading_start = 0
         self.stack: list[tuple[int, str]] = []
         self.breaks: list[tuple[int, str]] = []  # (offset, heading path) where sections begin
-        self.title = ""
+        self.title_parts: list[str] = []
         self._in_title = False
 
-    def _len(self) -> int:
-        return sum(len(p) for p in self.parts)
+    def _add(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":
@@ -180,15 +223,15 @@ class _VisibleText(HTMLParser):
             self.hidden += 1
             return
         if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-        if re.fullmatch(r"h[1-6]", tag) and not self.hidden:
+            self._add("\n")
+        if tag in _HEADING_TAGS and not self.hidden:
             self.heading_level = int(tag[1])
             self.heading_text = []
-            self._heading_start = self._len()
+            self._heading_start = self.length
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("br", "hr") and not self.hidden:
-            self.parts.append("\n")
+            self._add("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -196,57 +239,72 @@ class _VisibleText(HTMLParser):
         if tag in _HIDDEN_TAGS:
             self.hidden = max(0, self.hidden - 1)
             return
-        if re.fullmatch(r"h[1-6]", tag) and self.heading_level:
-            title = " ".join("".join(self.heading_text).split())
+        if tag in _HEADING_TAGS and self.heading_level:
+            title = heading_title("".join(self.heading_text))
             level = self.heading_level
             self.stack = [(lv, t) for lv, t in self.stack if lv < level] + [(level, title)]
             self.breaks.append((self._heading_start, " > ".join(t for _, t in self.stack)))
             self.heading_level = 0
         if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._add("\n")
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
-            self.title += data
+            self.title_parts.append(data)
         if self.hidden:
             return
         text = re.sub(r"\s+", " ", data)
         if not text.strip() and (not self.parts or self.parts[-1].endswith("\n")):
             return
-        self.parts.append(text)
+        self._add(text)
         if self.heading_level:
             self.heading_text.append(text)
 
 
+# A marked section html.parser cannot read ("<![x") stops it with an error: it is made text.
+_MARKED_SECTION = re.compile(r"<!\[(?!(?:temp|cdata|ignore|include|rcdata|if|else|endif)"
+                             r"(?![-_.a-zA-Z0-9]))", re.IGNORECASE)
+# What the markup is fed with: it ends any text held back (a "&amp" at the very end) and closes a
+# comment left open, so that the parser need not be closed (see html_sections).
+_END_OF_MARKUP = "<!---->"
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def html_sections(markup: str) -> tuple[str, list[tuple[int, int, str]], str]:
     parser = _VisibleText()
-    parser.feed(markup)
-    parser.close()
+    # Never closed: html.parser (before the fix for CVE-2025-6069 in Python 3.9.23, 3.10.18,
+    # 3.11.13, 3.12.11, 3.13.4) reads what a closed parser holds back, an opening that nothing
+    # after it closes ("<a" with no ">" after it, "<!--" with no "-->"), again from each of its
+    # characters, searching to the end of the input for a close each time: 100 kB of "<a"
+    # took 16 s. Left unclosed, everything from such an opening on is inside it, as browsers
+    # and later Pythons read it.
+    parser.feed(_MARKED_SECTION.sub("&lt;![", markup) + _END_OF_MARKUP)
     raw = "".join(parser.parts)
-    # Collapse runs of blank lines while keeping the heading offsets right.
-    text_parts: list[str] = []
-    mapping: list[int] = []  # raw offset -> cleaned offset, sampled at breaks
-    out_len = 0
-    last_nl = 0
-    for ch in raw:
-        mapping.append(out_len)
-        if ch == "\n":
-            last_nl += 1
-            if last_nl > 2:
-                continue
-        else:
-            last_nl = 0
-        text_parts.append(ch)
-        out_len += 1
-    mapping.append(out_len)
-    text = "".join(text_parts)
-    cuts = [(0, "")] + [(mapping[o], h) for o, h in parser.breaks]
+    # Runs of blank lines collapse to one; a heading's offset moves back by what was taken
+    # out before it (a run it falls inside keeps its first two newlines before it).
+    runs = [(m.start(), m.end()) for m in _BLANK_LINES.finditer(raw)]
+    run_starts = [s for s, _ in runs]
+    removed = [0]  # characters taken out before each run
+    for s, e in runs:
+        removed.append(removed[-1] + e - s - 2)
+
+    def cleaned(offset: int) -> int:
+        k = bisect_right(run_starts, offset) - 1
+        if k < 0:
+            return offset
+        s, e = runs[k]
+        return offset - removed[k] - max(0, min(offset, e) - s - 2)
+
+    text = _BLANK_LINES.sub("\n\n", raw)
+    cuts = [(0, "")] + [(cleaned(o), h) for o, h in parser.breaks]
     spans = []
     for i, (s, heading) in enumerate(cuts):
         e = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
         if e > s:
             spans.append((s, e, heading))
-    return text, spans, " ".join(parser.title.split())
+    return text, spans, " ".join("".join(parser.title_parts).split())
 
 
 def load_html(path: Path, data: bytes) -> Document:
@@ -281,7 +339,9 @@ def load_pdf(path: Path, data: bytes) -> Document:
         pages = len(reader.pages)
         for number, page in enumerate(reader.pages, start=1):
             text = (page.extract_text() or "").replace("\x00", "")
-            text = re.sub(r"[ \t]+\n", "\n", text).strip()
+            # Blanks ending lines go (line by line: the pattern "[ \t]+\n" reads a long
+            # run of blanks again from each of its characters)
+            text = "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip()
             if text:
                 sections.append(Section(text, offset, number))
                 offset += len(text) + len(PAGE_SEPARATOR)
@@ -348,7 +408,7 @@ def load_docx(path: Path, data: bytes) -> Document:
         if m or style == "Title":
             flush()
             level = int(m.group(1)) if m else 0
-            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, text.strip())]
+            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, heading_title(text))]
         line = text + "\n"
         buf.append(line)
         offset += len(line)
@@ -420,12 +480,12 @@ def without_long_lines(document: Document) -> Document:
     longest = 0
     for section in document.sections:
         start = 0
-        for m in re.finditer(rf"[^\n]{{{MAX_LINE_CHARS + 1},}}", section.text):
-            longest = max(longest, m.end() - m.start())
-            if section.text[start:m.start()].strip():
-                sections.append(Section(section.text[start:m.start()], section.offset + start,
+        for line_start, line_end in _long_lines(section.text):
+            longest = max(longest, line_end - line_start)
+            if section.text[start:line_start].strip():
+                sections.append(Section(section.text[start:line_start], section.offset + start,
                                         section.page, section.heading))
-            start = m.end()
+            start = line_end
         if section.text[start:].strip():
             sections.append(Section(section.text[start:], section.offset + start,
                                     section.page, section.heading))
@@ -436,6 +496,20 @@ def without_long_lines(document: Document) -> Document:
             f"{name} is one line of {longest / 1e6:.1f} million characters with no line "
             "breaks (minified code, a data dump or a log without newlines?); not indexed")
     return Document(document.path, document.title, sections)
+
+
+def _long_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line longer than MAX_LINE_CHARS, found in one pass (a pattern
+    such as ``[^\n]{200001,}`` reads every shorter line again from each of its characters)."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > MAX_LINE_CHARS:
+            found.append((start, end))
+        start = end + 1
+    return found
 
 
 def preload() -> None:
