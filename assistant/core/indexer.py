@@ -110,6 +110,11 @@ class RepairReport:
         return bool(self.orphan_vectors_deleted or self.files_reindexed or self.fts_rebuilt)
 
 
+def _embedded(chunk: Chunk) -> str:
+    """The text a chunk is embedded as: its context (title, heading path), then its text."""
+    return f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text
+
+
 def _inside(path: str, folders: list[str]) -> bool:
     return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
 
@@ -497,8 +502,9 @@ class Indexer:
         # were padding; sorted by word pieces, 1.3% (2.6% within this indexer's flushes).
         # One batch at a time, so a stop request waits for one small batch, not the whole
         # flush.
-        texts = {i: f"{c.context}\n{c.text}" if c.context else c.text for _, c, i in todo}
-        todo.sort(key=lambda t: t[1].tokens or len(texts[t[2]]) // CHARS_PER_PIECE,
+        # The embedded texts are made a batch at a time: for all of a large file at once they
+        # would be one more copy of its text.
+        todo.sort(key=lambda t: t[1].tokens or len(_embedded(t[1])) // CHARS_PER_PIECE,
                   reverse=True)
         step = max(1, self.embedder.batch_size)
         if todo:
@@ -533,7 +539,7 @@ class Indexer:
                 store_made()
                 raise
             part = todo[start:start + step]
-            vectors = self.embedder.encode([texts[i] for _, _, i in part])
+            vectors = self.embedder.encode([_embedded(c) for _, c, _ in part])
             made.append(([i for _, _, i in part], vectors,
                          [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
                           for p, c, _ in part]))
