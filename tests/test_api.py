@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -185,3 +188,236 @@ def _try(fn, *args):  # noqa: ANN001, ANN202 - the server may not listen yet
         return fn(*args)
     except (OSError, ValueError):
         return []
+
+
+# Strict HTTP: timeouts, bounded connections, framing, and a failure mid-stream -------------
+# These speak raw HTTP on a real socket, since a client library would refuse to send most of
+# what they send (or would hide what the server did with it).
+
+
+@pytest.fixture
+def strict(services):
+    """A server whose request timeout is short, so that closing an idle connection is seen."""
+    server = ApiServer(services, "127.0.0.1", 0, timeout_s=1.0, max_connections=4)
+    server.serve_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def raw(server: ApiServer, data: bytes, wait: float = 10.0,
+        half_close: bool = False) -> tuple[bytes, bool]:
+    """Send ``data`` on a new connection; what the server writes, and whether it closed the
+    connection within ``wait`` seconds (False: the server was still waiting)."""
+    with socket.create_connection(server.server_address[:2], timeout=wait) as s:
+        s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        return _read_to_close(s, wait)
+
+
+def _read_to_close(s: socket.socket, wait: float) -> tuple[bytes, bool]:
+    out, deadline = b"", time.monotonic() + wait
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = s.recv(65536)
+        except TimeoutError:
+            break
+        except ConnectionResetError:
+            return out, True
+        if not chunk:
+            return out, True
+        out += chunk
+    return out, False
+
+
+def reply(out: bytes) -> tuple[int, dict]:
+    """The status and JSON body of the one response in ``out``."""
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 "), out[:200]
+    assert b"application/json" in head, head
+    return int(head.split()[1]), json.loads(body)
+
+
+def post_ask(server: ApiServer, headers: str, body: bytes = b"", token: str = "",
+             wait: float = 10.0, half_close: bool = False) -> tuple[bytes, bool]:
+    head = (f"POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token or server.token}\r\n{headers}\r\n")
+    return raw(server, head.encode("latin-1") + body, wait, half_close)
+
+
+def dripped(server: ApiServer, start: bytes, every: float = 0.2, for_s: float = 10.0) -> bool:
+    """Send ``start``, then one more byte every ``every`` seconds (a request that never ends):
+    True when the server closed the connection within ``for_s`` seconds."""
+    with socket.create_connection(server.server_address[:2]) as s:
+        s.sendall(start)
+        deadline = time.monotonic() + for_s
+        while time.monotonic() < deadline:
+            try:
+                s.sendall(b"a")
+            except OSError:
+                return True
+            if _read_to_close(s, every)[1]:
+                return True
+        return False
+
+
+def test_a_connection_that_sends_nothing_or_dribbles_is_closed_after_the_timeout(
+        strict: ApiServer) -> None:
+    assert raw(strict, b"")[1], "an idle connection stayed open"
+    assert raw(strict, b"GET /status HTTP/1.1\r\nHost: x\r\n")[1], "half a request stayed open"
+    # a byte every 0.2 s never lets a per-read timeout fire: the whole request has a deadline
+    assert dripped(strict, b"GET /status HTTP/1.1\r\nX-Slow: "), "a dribbled header stayed open"
+    body = (f"POST /ask HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {strict.token}\r\n"
+            f"Content-Length: 1000\r\n\r\n").encode()
+    assert dripped(strict, body), "a dribbled body stayed open"
+    # and a kept-alive connection that goes quiet after its answer
+    with socket.create_connection(strict.server_address[:2], timeout=10) as s:
+        s.sendall(f"GET /status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {strict.token}"
+                  f"\r\n\r\n".encode())
+        out, closed = _read_to_close(s, 10)
+        assert out.startswith(b"HTTP/1.1 200") and closed, out[:100]
+
+
+def test_idle_connections_cannot_take_every_thread(services) -> None:
+    server = ApiServer(services, "127.0.0.1", 0, timeout_s=60.0, max_connections=3)
+    server.serve_in_thread()
+    def handlers() -> int:  # the threads serving a connection (of this server: see before)
+        return sum("process_request_thread" in t.name for t in threading.enumerate())
+
+    before = handlers()
+    idle = [socket.create_connection(server.server_address[:2]) for _ in range(3)]
+    try:
+        deadline = time.monotonic() + 10
+        while handlers() < before + 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for _ in range(10):  # the fourth and later are answered at once, not queued
+            with socket.create_connection(server.server_address[:2], timeout=10) as s:
+                out, closed = _read_to_close(s, 10)
+            status, body = reply(out)
+            assert status == 503 and "connections" in body["error"] and closed
+        assert handlers() <= before + 3
+    finally:
+        for s in idle:
+            s.close()
+    deadline = time.monotonic() + 10  # a closed connection gives its place back
+    while request(server, "GET", "/status")[0] != 200:
+        assert time.monotonic() < deadline, "the places of closed connections stayed taken"
+        time.sleep(0.1)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ("Content-Length: -1\r\n", 400),  # was read to the end of the stream, with no limit
+    ("Content-Length: +17\r\n", 400),
+    ("Content-Length: 1_7\r\n", 400),
+    ("Content-Length: 0x11\r\n", 400),
+    ("Content-Length: 17.0\r\n", 400),
+    ("Content-Length: \r\n", 400),
+    ("Content-Length: 17, 17\r\n", 400),
+    ("Content-Length: 17\r\nContent-Length: 17\r\n", 400),
+    ("Content-Length: 17\r\nContent-Length: 99\r\n", 400),
+    ("Content-Length: 65537\r\n", 413),
+    ("Content-Length: 99999999999999999999999999999\r\n", 413),
+    ("Transfer-Encoding: chunked\r\n", 411),
+    ("Transfer-Encoding: chunked\r\nContent-Length: 17\r\n", 400),
+    ("", 411),  # a POST that says nothing of its body's length
+])
+def test_the_body_length_must_be_one_plain_number_within_the_limit(
+        strict: ApiServer, headers: str, status: int) -> None:
+    # the client keeps its side open: an answer that waits for the end of the stream never comes
+    out, closed = post_ask(strict, headers, b'{"question": " "}', wait=5)
+    got, body = reply(out)
+    assert got == status and body["error"], body
+    assert closed, "a request whose framing was refused left the connection open"
+    if "chunked" in headers and got == 411:
+        assert "chunked" in body["error"] and "Content-Length" in body["error"]
+
+
+def test_a_body_is_read_to_its_length_and_no_further(strict: ApiServer) -> None:
+    out, closed = post_ask(strict, "Content-Length: 40\r\n", b'{"question": " "}',
+                           half_close=True)
+    status, body = reply(out)
+    assert status == 400 and "ended before" in body["error"] and closed
+    # a body over the limit is refused from its header, before any of it is read
+    out, closed = post_ask(strict, "Content-Length: 70000\r\n", wait=5)
+    assert reply(out)[0] == 413 and closed
+
+
+def test_the_token_is_checked_before_any_body_is_read(strict: ApiServer) -> None:
+    out, closed = post_ask(strict, "Content-Length: 1000\r\n", token="wrong", wait=5)
+    assert reply(out)[0] == 401 and closed  # at once, without waiting for the 1000 bytes
+    out, closed = post_ask(strict, "Expect: 100-continue\r\nContent-Length: 17\r\n",
+                           token="wrong", wait=5)
+    assert out.startswith(b"HTTP/1.1 401") and b"100 Continue" not in out and closed
+    out, _ = post_ask(strict, "Expect: 100-continue\r\nContent-Length: 17\r\n"
+                      "Connection: close\r\n", b'{"question": " "}', wait=5)
+    assert out.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), out[:100]
+    assert reply(out.split(b"\r\n\r\n", 1)[1])[0] == 400
+
+
+def test_too_many_or_too_long_headers_are_refused_with_json(strict: ApiServer) -> None:
+    auth = f"Authorization: Bearer {strict.token}\r\n"
+    many = "".join(f"X-{i}: y\r\n" for i in range(200))
+    for head, status in [(f"GET /status HTTP/1.1\r\n{many}{auth}\r\n", 431),
+                         (f"GET /status HTTP/1.1\r\nX-Big: {'a' * 40_000}\r\n{auth}\r\n", 431),
+                         (f"GET /search?q={'a' * 20_000} HTTP/1.1\r\n{auth}\r\n", 414)]:
+        out, closed = raw(strict, head.encode(), wait=5)
+        got, body = reply(out)
+        assert got == status and body["error"] and closed, (got, body)
+    some = "".join(f"X-{i}: y\r\n" for i in range(30))
+    out, _ = raw(strict, f"GET /status HTTP/1.1\r\n{some}{auth}Connection: close\r\n\r\n"
+                 .encode(), wait=30)
+    assert reply(out)[0] == 200
+
+
+def test_a_bug_in_an_endpoint_is_one_json_error(strict: ApiServer, services,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> dict:
+        raise RuntimeError("the catalog is broken")
+
+    monkeypatch.setattr(services, "status", broken)
+    status, text = request(strict, "GET", "/status")
+    assert status == 500 and json.loads(text)["error"] == (
+        "internal error: RuntimeError: the catalog is broken")
+    monkeypatch.undo()
+    assert request(strict, "GET", "/status")[0] == 200
+
+
+class _FailingGenerator:
+    """A model that writes two tokens and then fails, as llama.cpp does when a prompt
+    overflows its context window (a ValueError)."""
+
+    name = "failing"
+    n_ctx = 4096
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream_chat(self, messages, max_tokens, temperature, stop=None, cancel=None):  # noqa: ANN001, ANN201, ARG002
+        yield "Keep the starter"
+        yield " in the fridge"
+        raise ValueError("Requested tokens (5000) exceed context window of 4096")
+
+
+def test_a_failure_mid_stream_ends_the_stream_with_an_error_event(
+        api: ApiServer, services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.core.answer import Answerer, Thresholds
+
+    # the real retrieval and evidence; thresholds that always ask the (failing) model
+    monkeypatch.setattr(services, "answerer", Answerer(
+        services, _FailingGenerator(), services.evidence,
+        thresholds=Thresholds(skip_model=-1.0, keys=0.0, contrary=False)))
+    question = b'{"question": "How do I store a sourdough starter?"}'
+    out, closed = post_ask(api, f"Content-Length: {len(question)}\r\n", question, wait=60)
+    assert closed
+    assert out.count(b"HTTP/1.1 ") == 1, out.decode(errors="replace")  # one response only
+    head, _, stream = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"text/event-stream" in head
+    events = sse(stream.decode())
+    names = [name for name, _ in events]
+    assert names[0] == "sources" and "token" in names and names[-1] == "error", names
+    assert "context window" in events[-1][1]["error"]  # type: ignore[index]
+    assert request(api, "GET", "/status")[0] == 200  # and the server goes on serving
