@@ -128,3 +128,35 @@ def names_that_are_not_utf8(folder: Path) -> dict[str, str]:
     note = os.fsdecode(b"r\xe9sum\xe9.txt")
     (folder / note).write_text("Worked as a lighthouse keeper in Lindesnes.\n")
     return {f"{cafe}/menu.txt": INDEXED, note: INDEXED}
+
+
+@case
+def heading_like_markdown_lines(folder: Path) -> dict[str, str]:
+    """Two 150 kB lines that look like headings, a long run of blanks or hashes before more
+    words (the ATX pattern took ~2 min a line: the 120 s parse limit ran out)."""
+    (folder / "headings.md").write_text(
+        "# Harbour notes" + " " * 150_000 + "end\n\nThe pelican count rose.\n\n"
+        "## Next" + " \t#" * 50_000 + " x\n\nMore text about herons.\n")
+    return {"headings.md": INDEXED}
+
+
+@case
+def html_full_of_headings(folder: Path) -> dict[str, str]:
+    """70,000 empty headings (630 kB) before one real section: each heading's offset summed
+    the text so far (~200 s before). Empty sections are dropped, so it embeds one chunk."""
+    (folder / "headings.html").write_text(
+        "<html><body>" + "<h2></h2>" * 70_000
+        + "<h1>Harbour report</h1><p>The pelican count rose.</p></body></html>")
+    return {"headings.html": INDEXED}
+
+
+@case
+def large_plain_log(folder: Path) -> dict[str, str]:
+    """A 70 kB log with no blank lines (one paragraph over two 64 kB tokenizer windows),
+    its last line holding a word found nowhere else: indexed whole (tests/test_hostile.py
+    searches for it). Memory on really large logs: tests/test_limits_memory.py."""
+    lines = [f"2024-05-01T12:00:{i % 60:02d}Z INFO worker-{i % 16} request {i} took "
+             f"{i % 500} ms status=200\n" for i in range(1_000)]
+    (folder / "service.log").write_text("".join(lines)
+                                        + "2024-05-01T23:59:59Z WARN zebracorn seen once\n")
+    return {"service.log": INDEXED}

@@ -48,6 +48,9 @@ def test_the_hostile_corpus_keeps_every_promise(services, tmp_path: Path) -> Non
     assert not unexpected, f"files the corpus did not name were read: {unexpected}"
     hits = services.search("aardvark afternoon", k=3)
     assert hits and Path(hits[0].path).name == "ordinary.md"
+    last_line = services.catalog.bm25("zebracorn", 5)  # the end of a log past one window
+    assert [Path(p.path).name for p in services.catalog.passages(
+        [chunk for chunk, _ in last_line]).values()] == ["service.log"]
     assert consistent(services)
     summary, _ = run(services.indexer, folder)
     assert summary.added == 0 and consistent(services)
