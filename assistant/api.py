@@ -479,13 +479,16 @@ class _Handler(BaseHTTPRequestHandler):
         path = params.get("path", "")
         services = self.server.services
         with services.generations.reading() as generation:
-            record = generation.catalog.file(path) if path else None
+            # a passage names its file by the catalog's key (an escape for names whose bytes
+            # are not UTF-8); a caller may also give the path itself
+            record = (generation.catalog.file_by_key(path) or generation.catalog.file(path)
+                      if path else None)
             chunks = generation.catalog.chunks_of(record.id) if record else []
         if record is None or record.state != "indexed":
             self._error(HTTPStatus.NOT_FOUND, f"{path or 'the path'} is not in the index")
             return
         self._send(HTTPStatus.OK, {
-            "path": record.path,
+            "path": record.key,
             "passages": [{"page": c.page, "start": c.start, "end": c.end,
                           "heading": c.heading, "text": c.text} for c in chunks]})
 

@@ -95,6 +95,24 @@ def test_search_and_the_indexed_text_of_a_file_but_nothing_else(api: ApiServer) 
         assert "root:" not in text and "[project]" not in text
 
 
+def test_a_file_named_with_bytes_that_are_not_utf8_is_found_by_its_passages_path(
+        api: ApiServer, services, tmp_path: Path) -> None:  # noqa: ANN001
+    import os
+    from urllib.parse import quote
+
+    docs = tmp_path / "odd"
+    docs.mkdir()
+    (docs / os.fsdecode(b"caf\xff.txt")).write_text("The raw byte file is about pistachios.\n")
+    list(services.indexer.index([docs]))
+    status, text = request(api, "GET", "/search?q=pistachios&k=1")
+    hit = json.loads(text)[0]
+    assert status == 200 and hit["path"].endswith("caf\\xff.txt")
+    status, text = request(api, "GET", f"/document?path={quote(hit['path'])}")
+    assert status == 200, text
+    doc = json.loads(text)
+    assert doc["path"] == hit["path"] and "pistachios" in doc["passages"][0]["text"]
+
+
 def test_ask_streams_the_draft_then_the_checked_answer_with_citations(api: ApiServer) -> None:
     status, text = request(api, "POST", "/ask", body={"question": "How do I store a "
                                                                   "sourdough starter?"})
