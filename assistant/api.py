@@ -192,9 +192,8 @@ class ApiServer(ThreadingHTTPServer):
                 "Cache-Control: no-store\r\nConnection: close\r\n\r\n").encode()
         try:
             request.setblocking(False)
-            try:
-                while request.recv(65536):
-                    pass
+            try:  # one read, never a loop: a sender that never stops must not hold the
+                request.recv(65536)  # accepting thread
             except BlockingIOError:
                 pass
             request.sendall(head + body)  # a few hundred bytes into a new connection's buffer

@@ -160,7 +160,12 @@ def release_address(data_dir: Path, address: str) -> None:
 
 def peer_uid(fd: int) -> int | None:
     """The uid of the process at the other end of the Unix socket ``fd`` (None: unknown)."""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(fd))
+    if fd < 0:  # the connection is already gone
+        return None
+    try:
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(fd))
+    except OSError:
+        return None
     try:
         if hasattr(socket, "SO_PEERCRED"):  # Linux: struct ucred {pid, uid, gid}
             creds = probe.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,

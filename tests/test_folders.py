@@ -570,3 +570,23 @@ def test_the_scanner_says_which_links_it_did_not_follow(user_home: Path, tmp_pat
              for i in scan([library / "plan.md", library / "vendor"], IgnoreRules())}
     assert named == {"plan.md": ("link to a hidden location", True),
                      "vendor": ("link to the home folder", True)}
+
+
+def test_a_home_folder_that_is_itself_a_link_can_be_named(tmp_path: Path) -> None:
+    """/home/me -> /data/me (NFS, company machines): naming ~ is naming the home, not a link
+    to it; a link inside a folder that leads to the home is still refused."""
+    from assistant.core.ignore import IgnoreRules
+    from assistant.core.scanner import named_reason
+
+    real = tmp_path / "real" / "me"
+    (real / "Docs").mkdir(parents=True)
+    home = tmp_path / "homes" / "me"
+    home.parent.mkdir()
+    home.symlink_to(real, target_is_directory=True)
+    rules = IgnoreRules(home=home)
+    assert named_reason(home, rules) is None
+    assert named_reason(home / "Docs", rules) is None
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "up").symlink_to(home, target_is_directory=True)
+    assert rules.link_reason(folder / "up", folder) is not None

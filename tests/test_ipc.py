@@ -597,3 +597,15 @@ def test_a_served_batch_reads_the_terminals_stdin(app, services, qtbot,
     answers = [json.loads(line) for line in t.stdout.splitlines()]
     assert [a["question"] for a in answers] == ["Who painted the Mona Lisa?"]
     assert [c["argv"][0] for c in server.calls] == ["index", "search", "ask"]
+
+
+def test_a_connection_already_gone_has_no_peer() -> None:
+    from assistant import ipc
+
+    assert ipc.peer_uid(-1) is None
+    a, b = socket.socketpair(socket.AF_UNIX)
+    try:
+        assert ipc.peer_uid(a.fileno()) == os.getuid()
+    finally:
+        a.close()
+        b.close()

@@ -63,7 +63,8 @@ def make_wheel(folder: Path, package: str, version: str, member: str, data: byte
         zf.writestr(f"{dist}-{version}.dist-info/METADATA",
                     f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n")
         zf.writestr(f"{dist}-{version}.dist-info/WHEEL",
-                    "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+                    "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                    "Tag: py3-none-any\n")
         zf.writestr(f"{dist}-{version}.dist-info/RECORD", "")
     return wheel
 

@@ -181,6 +181,8 @@ class IgnoreRules:
             return "link to a hidden location"
         if not named and not self.follow_links:
             return "link leaves the folder"
+        if named and real in self._homes:  # the user named their own home, which is a link
+            return None
         if any(_within(h, real) for h in self._homes):
             return "link to the home folder"
         if _within(base, real):

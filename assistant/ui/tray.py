@@ -11,6 +11,8 @@ Signals:
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -94,7 +96,10 @@ class Tray(QObject):
             self.icon.setIcon(state_icon(state))
         if status:
             self.status_action.setText(status)
-            self.icon.setToolTip(tooltip(f"Assistant — {status}"))
+            text = f"Assistant — {status}"
+            # Qt draws the tray tooltip itself (rich text guessed) only on X11; Windows and
+            # macOS show the native, plain one, where markup would show as characters
+            self.icon.setToolTip(text if sys.platform in ("win32", "darwin") else tooltip(text))
 
     def set_paused(self, paused: bool) -> None:
         self.pause_action.blockSignals(True)
