@@ -181,8 +181,8 @@ class IgnoreRules:
             return "link to a hidden location"
         if not named and not self.follow_links:
             return "link leaves the folder"
-        if named and real in self._homes:  # the user named their own home, which is a link
-            return None
+        if named and real in self._homes and os.path.normcase(str(path)) in self._homes:
+            return None  # the user named their home folder itself, and it is a link
         if any(_within(h, real) for h in self._homes):
             return "link to the home folder"
         if _within(base, real):
