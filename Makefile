@@ -96,8 +96,10 @@ check-machine: install-dev
 bench: install-dev model
 	$(PY) scripts/bench.py
 
+# English first (SQuAD 2.0, every question answered: long), then issue 23's multilingual runs.
 eval: install model
 	$(PY) scripts/eval.py ../shared/eval/squad2-dev.json
+	$(PY) scripts/eval_multilingual.py ../shared/eval/multilingual
 
 lint: install-dev
 	$(VENV)/bin/ruff check assistant tests scripts
