@@ -320,6 +320,7 @@ class Need:
     file: Path | None = None
     command: str = ""
     packages: Packages | None = None  # for tools and fonts; libraries name theirs
+    lang: str = ""  # a font: the language (fontconfig's :lang=) it must cover
     missing: list[str] = field(default_factory=list)
     problem: str = ""
 
@@ -383,6 +384,18 @@ def needs(scope: str = "app") -> list[Need]:
     items.append(Need("a font for the window's text", "font",
                       packages=Packages(("fonts-dejavu-core",), ("dejavu-sans-fonts",),
                                         ("ttf-dejavu",))))
+    # Documents in every script: without these, Chinese, Japanese, Korean, Arabic and Hebrew
+    # passages show as boxes (the window names them as fallbacks: assistant/ui/fonts.py)
+    for lang, label, packages in (
+        ("zh-cn", "Chinese, Japanese and Korean", Packages(
+            ("fonts-noto-cjk",), ("google-noto-sans-cjk-fonts",), ("noto-fonts-cjk",))),
+        ("ar", "Arabic", Packages(("fonts-noto-core",), ("google-noto-sans-arabic-fonts",),
+                                  ("noto-fonts",))),
+        ("he", "Hebrew", Packages(("fonts-noto-core",), ("google-noto-sans-hebrew-fonts",),
+                                  ("noto-fonts",))),
+    ):
+        items.append(Need(f"a font for {label} text", "font", RECOMMENDED, packages=packages,
+                          lang=lang))
     if scope == "tests":
         items += [
             _tool("Xvfb (the X11 shortcut and tray tests)", "Xvfb", "xvfb",
@@ -418,13 +431,16 @@ def _check(need: Need, pyside: Path | None) -> None:
         fc_list = shutil.which("fc-list")
         if fc_list is None:
             return  # fontconfig's tools are optional; Qt reads its library directly
+        pattern = f":lang={need.lang}" if need.lang else ":"
         try:
-            out = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True,
+            out = subprocess.run([fc_list, pattern, "family"], capture_output=True, text=True,
                                  timeout=30).stdout
         except (OSError, subprocess.TimeoutExpired):
             return
         if not out.strip():
-            need.problem = "fontconfig knows no font: the window's text would not show"
+            need.problem = (f"no installed font covers {need.lang}: such text shows as boxes"
+                            if need.lang else
+                            "fontconfig knows no font: the window's text would not show")
 
 
 def to_install(items: Iterable[Need], levels: Iterable[str], family: str) -> list[str]:

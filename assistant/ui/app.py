@@ -1,6 +1,7 @@
 """Start the desktop app: the window is up and takes typing at once; the embedder and the
 language model load in the background (the status line says so), and a question asked
-before they are ready waits for them."""
+before they are ready waits for them. The window speaks the system's language where it has a
+translation (assistant/ui/i18n) and its fonts cover every script (assistant/ui/fonts.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from assistant.ui import theme
+from assistant.ui import fonts, i18n, theme
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -21,9 +22,13 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("assistant")
     app.setOrganizationName("assistant")
-    app.setApplicationDisplayName("Assistant")
     app.setWindowIcon(theme.app_icon())
     theme.apply(app)
+    if not getattr(app, "_assistant_language", None):  # once: tests make the app many times
+        i18n.install(app)
+        fonts.apply(app, i18n.language())
+        app._assistant_language = i18n.language()  # type: ignore[attr-defined]
+    app.setApplicationDisplayName(app.translate("MainWindow", "Assistant"))
     hints = app.styleHints()
     if hasattr(hints, "colorSchemeChanged"):
         hints.colorSchemeChanged.connect(lambda *_: theme.apply(app))
@@ -113,7 +118,8 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None,
     try:
         engine, window = start(paths, popup=popup, hidden=hidden)
     except Exception as exc:  # noqa: BLE001 - a broken config, an unreadable data dir
-        box = QMessageBox(QMessageBox.Icon.Critical, "Assistant can't start", str(exc))
+        box = QMessageBox(QMessageBox.Icon.Critical,
+                          app.translate("MainWindow", "Assistant can't start"), str(exc))
         box.setTextFormat(Qt.TextFormat.PlainText)  # the reason may name a path
         box.exec()
         return 1

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.ui import theme
+from assistant.ui import fonts, theme
 from assistant.ui.untrusted import InertBrowser, inert_markdown, plain
 
 _MARK = re.compile(r"\[(\d{1,2})\]")
@@ -101,6 +101,7 @@ class UserCard(QFrame):
         layout.setContentsMargins(12, 8, 12, 8)
         self.label = plain(QLabel(text))
         self.label.setWordWrap(True)
+        self.label.setLayoutDirection(fonts.direction(text))  # an Arabic question reads RTL
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Short questions stay on one line; long ones wrap at a readable width.
         widest = max((self.label.fontMetrics().horizontalAdvance(line)
@@ -145,14 +146,15 @@ class AnswerCard(QFrame):
         layout.addWidget(self.note)
         actions = QHBoxLayout()
         actions.setSpacing(6)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the answer")
+        self.copy_button = QPushButton(self.tr("Copy"))
+        self.copy_button.setToolTip(self.tr("Copy the answer"))
         self.copy_button.clicked.connect(self.copy_answer)
-        self.copy_sources_button = QPushButton("Copy with sources")
-        self.copy_sources_button.setToolTip('The answer, then "[n] file, page" for each source')
+        self.copy_sources_button = QPushButton(self.tr("Copy with sources"))
+        self.copy_sources_button.setToolTip(self.tr('The answer, then "[n] file, page" for '
+                                                    "each source"))
         self.copy_sources_button.clicked.connect(self.copy_with_sources)
-        self.regenerate_button = QPushButton("Regenerate")
-        self.regenerate_button.setToolTip("Write this answer again")
+        self.regenerate_button = QPushButton(self.tr("Regenerate"))
+        self.regenerate_button.setToolTip(self.tr("Write this answer again"))
         self.regenerate_button.clicked.connect(self.regenerate_requested)
         for b in (self.copy_button, self.copy_sources_button, self.regenerate_button):
             b.setFlat(True)
@@ -165,7 +167,7 @@ class AnswerCard(QFrame):
         self.actions.hide()
         layout.addWidget(self.actions)
         self.set_selected(False)
-        self._set_badge("Looking in your documents…", "muted")
+        self._set_badge(self.tr("Looking in your documents…"), "muted")
 
     # Look ------------------------------------------------------------------------
 
@@ -198,18 +200,18 @@ class AnswerCard(QFrame):
     def set_sources(self, passages: list[dict[str, Any]]) -> None:
         self.passages = passages
         if self.streaming and not self.draft:
-            self._set_badge(f"Reading {len(passages)} passages…", "muted")
+            self._set_badge(self.tr("Reading {n} passages…").format(n=len(passages)), "muted")
 
     def start(self) -> None:
         self.streaming = True
         self.actions.hide()
 
     def model_loading(self, name: str) -> None:
-        self._set_badge(f"Loading the model ({name})…", "muted")
+        self._set_badge(self.tr("Loading the model ({name})…").format(name=name), "muted")
 
     def append(self, piece: str) -> None:
         if not self.draft:
-            self._set_badge("Writing…", "muted")
+            self._set_badge(self.tr("Writing…"), "muted")
         self.draft += piece
         self.body.setHtml(markdown_html(self.draft, chips=False))
 
@@ -219,23 +221,26 @@ class AnswerCard(QFrame):
         self.done = done
         c = theme.colors()
         if done.get("abstained"):
-            self._set_badge("Not in your documents", "missing")
+            self._set_badge(self.tr("Not in your documents"), "missing")
             self.body.setHtml(f'<p style="color:{c.text}">{html.escape(done["answer"])}</p>')
             hints = []
             names = sorted({Path(p["path"]).name for p in self.passages[:3]})
             if done.get("reason") == "contrary":
-                hints.append("The question asks about the opposite of what the closest "
-                             "passages say.")
+                hints.append(html.escape(self.tr("The question asks about the opposite of "
+                                                 "what the closest passages say.")))
             if names:
-                hints.append("The closest passages (in " + ", ".join(
-                    html.escape(n) for n in names) + ") don't answer it.")
+                hints.append(html.escape(self.tr(
+                    "The closest passages (in {files}) don't answer it.")).format(
+                        files=html.escape(self.tr(", ").join(names))))
             if done.get("draft"):
-                why = ("asked whether the closest passage answers the question as it is "
-                       "asked, the model said no" if done.get("reason") == "judged"
-                       else "no source holds this")
-                hints.append(f'<span style="color:{c.muted}">The model wrote: “'
-                             f'{html.escape(_short(done["draft"], 220))}” — {why}, so it is '
-                             "not shown as an answer.</span>")
+                why = (self.tr("asked whether the closest passage answers the question as "
+                               "it is asked, the model said no")
+                       if done.get("reason") == "judged" else self.tr("no source holds this"))
+                said = self.tr("The model wrote: “{draft}” — {why}, so it is not shown as an "
+                               "answer.")
+                hints.append(f'<span style="color:{c.muted}">' + html.escape(said).format(
+                    draft=html.escape(_short(done["draft"], 220)), why=html.escape(why))
+                    + "</span>")
             self._show_note("<br>".join(hints))
             self.copy_sources_button.hide()
         else:
@@ -245,28 +250,36 @@ class AnswerCard(QFrame):
             cites = done.get("citations", [])
             files = {c_["path"] for c_ in cites}
             if done.get("cancelled"):
-                self._set_badge("Stopped", "muted")
+                self._set_badge(self.tr("Stopped"), "muted")
                 if not text:
-                    self.body.setHtml(f'<p style="color:{c.muted}">(stopped before any text)'
-                                      "</p>")
+                    stopped = html.escape(self.tr("(stopped before any text)"))
+                    self.body.setHtml(f'<p style="color:{c.muted}">{stopped}</p>')
             elif done.get("reason") == "quoted":
-                self._set_badge("Quoted from your documents", "found")
-                self.badge.setToolTip("The model's own answer did not hold up against the "
-                                      "sources, so the passage that answers is quoted.")
+                self._set_badge(self.tr("Quoted from your documents"), "found")
+                self.badge.setToolTip(self.tr("The model's own answer did not hold up against "
+                                              "the sources, so the passage that answers is "
+                                              "quoted."))
             elif cites:
-                self._set_badge(f"From {len(cites)} passage{'s' * (len(cites) != 1)} in "
-                                f"{len(files)} file{'s' * (len(files) != 1)}", "found")
+                self._set_badge(self._from(len(cites), len(files)), "found")
             unsupported = done.get("unsupported_claims", [])
             if unsupported and not done.get("cancelled"):
-                self._show_note(f'<span style="color:{c.muted}">Dotted underline: '
-                                f"{len(unsupported)} part{'s' * (len(unsupported) != 1)} no "
-                                "source holds.</span>")
+                n = len(unsupported)
+                note = (self.tr("Dotted underline: 1 part no source holds.") if n == 1 else
+                        self.tr("Dotted underline: {n} parts no source holds.").format(n=n))
+                self._show_note(f'<span style="color:{c.muted}">{html.escape(note)}</span>')
         self.actions.show()
+
+    def _from(self, passages: int, files: int) -> str:
+        """ "From 2 passages in 1 file" (plural forms written out: English has two)."""
+        what = (self.tr("1 passage") if passages == 1 else
+                self.tr("{n} passages").format(n=passages))
+        where = self.tr("1 file") if files == 1 else self.tr("{n} files").format(n=files)
+        return self.tr("From {passages} in {files}").format(passages=what, files=where)
 
     def fail(self, message: str) -> None:
         self.streaming = False
         self.error = message
-        self._set_badge("Couldn't answer", "error")
+        self._set_badge(self.tr("Couldn't answer"), "error")
         self.body.setHtml(f"<p>{html.escape(message)}</p>")
         self.actions.show()
         self.copy_button.hide()
@@ -282,7 +295,7 @@ class AnswerCard(QFrame):
         fmt = QTextCharFormat()
         fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
         fmt.setUnderlineColor(QColor(theme.colors().unsupported))
-        fmt.setToolTip("No source holds this")
+        fmt.setToolTip(self.tr("No source holds this"))
         for clause in clauses:
             needle = " ".join(_MARK.sub("", clause).split())
             if len(needle) < 3:
@@ -308,7 +321,8 @@ class AnswerCard(QFrame):
     def sources_text(self) -> str:
         lines = []
         for c in (self.done or {}).get("citations", []):
-            page = f", page {c['page']}" if c.get("page") is not None else ""
+            page = (self.tr(", page {n}").format(n=c["page"])
+                    if c.get("page") is not None else "")
             lines.append(f"[{c['n']}] {Path(c['path']).name}{page}")
         return "\n".join(lines)
 
@@ -319,7 +333,8 @@ class AnswerCard(QFrame):
 
     def copy_with_sources(self) -> None:
         sources = self.sources_text()
-        text = self.answer_text() + (f"\n\nSources:\n{sources}" if sources else "")
+        heading = self.tr("Sources:")
+        text = self.answer_text() + (f"\n\n{heading}\n{sources}" if sources else "")
         QGuiApplication.clipboard().setText(text)
         self.copied.emit(text)
 
@@ -338,7 +353,7 @@ class EmptyState(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        self.title = QLabel("Ask your documents")
+        self.title = QLabel(self.tr("Ask your documents"))
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
@@ -350,7 +365,7 @@ class EmptyState(QWidget):
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.text)
-        self.button = QPushButton("Add a folder…")
+        self.button = QPushButton(self.tr("Add a folder…"))
         self.button.clicked.connect(self.add_folder)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -363,17 +378,22 @@ class EmptyState(QWidget):
     def set_has_documents(self, has: bool, files: int = 0) -> None:
         muted = theme.colors().muted
         if has:
-            self.text.setText(f'<p style="color:{muted}">{files} file'
-                              f'{"s" * (files != 1)} indexed. Ask a question below; every '
-                              "answer shows the passages it comes from.<br>Drop more files "
-                              "or folders anywhere on this window to add them.</p>")
-            self.button.setText("Add another folder…")
+            indexed = (self.tr("1 file indexed.") if files == 1 else
+                       self.tr("{n} files indexed.").format(n=files))
+            self.text.setText(f'<p style="color:{muted}">{html.escape(indexed)} ' +
+                              html.escape(self.tr(
+                                  "Ask a question below; every answer shows the passages it "
+                                  "comes from.")) + "<br>" + html.escape(self.tr(
+                                      "Drop more files or folders anywhere on this window to "
+                                      "add them.")) + "</p>")
+            self.button.setText(self.tr("Add another folder…"))
         else:
-            self.text.setText(f'<p style="color:{muted}">Drop files or folders anywhere on '
-                              "this window, or add a folder. They are indexed on this "
-                              "computer and kept up to date; nothing leaves it.<br>Then ask "
-                              "a question: answers cite the file, page and passage.</p>")
-            self.button.setText("Add a folder…")
+            self.text.setText(f'<p style="color:{muted}">' + html.escape(self.tr(
+                "Drop files or folders anywhere on this window, or add a folder. They are "
+                "indexed on this computer and kept up to date; nothing leaves it.")) + "<br>" +
+                html.escape(self.tr("Then ask a question: answers cite the file, page and "
+                                    "passage.")) + "</p>")
+            self.button.setText(self.tr("Add a folder…"))
 
 
 class ChatView(QScrollArea):

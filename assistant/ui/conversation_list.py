@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,12 +32,16 @@ from assistant.ui.untrusted import tooltip
 def _age(ts: float) -> str:
     delta = time.time() - ts
     if delta < 60:
-        return "just now"
+        return QCoreApplication.translate("ConversationList", "just now")
     if delta < 3600:
-        return f"{int(delta // 60)} min ago"
+        return QCoreApplication.translate("ConversationList", "{n} min ago").format(
+            n=int(delta // 60))
+    when = QDateTime.fromSecsSinceEpoch(int(ts))
     if delta < 86400:
-        return time.strftime("%H:%M", time.localtime(ts))
-    return time.strftime("%d %b", time.localtime(ts))
+        return QLocale().toString(when.time(), QLocale.FormatType.ShortFormat)
+    # the day and month in the window's language ("12 Mar", "3月12日")
+    return QLocale().toString(when.date(), QCoreApplication.translate(
+        "ConversationList", "d MMM", "a date as Qt's QLocale formats it: day and month"))
 
 
 class ConversationList(QWidget):
@@ -50,12 +54,12 @@ class ConversationList(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 0, 8)
-        self.new_button = QPushButton("New chat")
-        self.new_button.setToolTip("New chat (Ctrl+N)")
+        self.new_button = QPushButton(self.tr("New chat"))
+        self.new_button.setToolTip(self.tr("New chat (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_requested)
         layout.addWidget(self.new_button)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search conversations")
+        self.search.setPlaceholderText(self.tr("Search conversations"))
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
         self.list = QListWidget()
@@ -69,12 +73,12 @@ class ConversationList(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         layout.addWidget(self.list, 1)
-        delete = QAction("Delete conversation", self.list)
+        delete = QAction(self.tr("Delete conversation"), self.list)
         delete.setShortcut(QKeySequence.StandardKey.Delete)
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         delete.triggered.connect(self._delete_current)
         self.list.addAction(delete)
-        rename = QAction("Rename", self.list)
+        rename = QAction(self.tr("Rename"), self.list)
         rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
         rename.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         rename.triggered.connect(self._rename_current)
@@ -130,6 +134,6 @@ class ConversationList(QWidget):
             return
         self.list.setCurrentItem(item)
         menu = QMenu(self)
-        menu.addAction("Rename", self._rename_current)
-        menu.addAction("Delete", self._delete_current)
+        menu.addAction(self.tr("Rename"), self._rename_current)
+        menu.addAction(self.tr("Delete"), self._delete_current)
         menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -55,7 +55,10 @@ from assistant.ui import theme
 from assistant.ui.bridge import EventPump
 from assistant.ui.untrusted import plain, tooltip
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Han, kana and hangul count one character a word: their text has no spaces, and a PDF's text
+# layer breaks lines (and so runs) anywhere, where the passage's text does not.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_WORD = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 MIN_FOUND = 0.5  # share of the passage's words that must be found to highlight
 PAGE_GAP = 12
 MARGIN = 16
@@ -180,7 +183,8 @@ class PdfPages(QScrollArea):
         self.document.close()
         error = self.document.load(path)
         if self.document.status() != QPdfDocument.Status.Ready:
-            return f"cannot open this PDF ({getattr(error, 'name', error)})"
+            return self.tr("cannot open this PDF ({reason})").format(
+                reason=getattr(error, "name", error))
         self._fit()
         return ""
 
@@ -279,9 +283,11 @@ class TextPane(QPlainTextEdit):
             if at < 0:
                 self.span = None
                 self._select(None)
-                return "The file changed since it was indexed; the passage is not in it now."
+                return self.tr("The file changed since it was indexed; the passage is not in it "
+                               "now.")
             start, end = at, at + len(passage.strip())
-            note = "The file changed since it was indexed; the passage was found elsewhere."
+            note = self.tr("The file changed since it was indexed; the passage was found "
+                           "elsewhere.")
         self.span = (start, end)
         self._select((start, end))
         return note
@@ -325,7 +331,7 @@ class DocumentViewer(QWidget):
         layout.setSpacing(4)
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 0)
-        self.title = QLabel("No document open")
+        self.title = QLabel(self.tr("No document open"))
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         font = self.title.font()
         font.setBold(True)
@@ -333,18 +339,18 @@ class DocumentViewer(QWidget):
         bar.addWidget(self.title, 1)
         self.page_label = QLabel()
         bar.addWidget(self.page_label)
-        self.prev_button = self._tool("‹", "Previous page", lambda: self._step(-1))
-        self.next_button = self._tool("›", "Next page", lambda: self._step(1))
-        self.zoom_out = self._tool("−", "Zoom out", lambda: self.pdf.zoom(1 / 1.25))
-        self.zoom_in = self._tool("+", "Zoom in", lambda: self.pdf.zoom(1.25))
+        self.prev_button = self._tool("‹", self.tr("Previous page"), lambda: self._step(-1))
+        self.next_button = self._tool("›", self.tr("Next page"), lambda: self._step(1))
+        self.zoom_out = self._tool("−", self.tr("Zoom out"), lambda: self.pdf.zoom(1 / 1.25))
+        self.zoom_in = self._tool("+", self.tr("Zoom in"), lambda: self.pdf.zoom(1.25))
         for b in (self.prev_button, self.next_button, self.zoom_out, self.zoom_in):
             bar.addWidget(b)
         layout.addLayout(bar)
         actions = QHBoxLayout()
         actions.setContentsMargins(8, 0, 8, 0)
-        self.open_button = QPushButton("Open in default app")
+        self.open_button = QPushButton(self.tr("Open in default app"))
         self.open_button.clicked.connect(self.open_externally)
-        self.folder_button = QPushButton("Show in folder")
+        self.folder_button = QPushButton(self.tr("Show in folder"))
         self.folder_button.clicked.connect(self.show_in_folder)
         actions.addWidget(self.open_button)
         actions.addWidget(self.folder_button)
@@ -418,15 +424,15 @@ class DocumentViewer(QWidget):
         share = self.pdf.highlight(page, str(source.get("text", "")))
         self.highlighted = share > 0
         self.pdf.show_page(page, at_highlight=self.highlighted)
-        self._say("" if self.highlighted else
-                  f"Page {page}: the passage could not be located in this page's text layer, "
-                  "so it is not highlighted.")
+        self._say("" if self.highlighted else self.tr(
+            "Page {n}: the passage could not be located in this page's text layer, so it is "
+            "not highlighted.").format(n=page))
         self.opened.emit(source)
 
     def _open_text(self, path: str, source: dict[str, Any]) -> None:
         self.stack.setCurrentWidget(self.text)
         self._set_pdf_controls(False)
-        self._say("Opening…")
+        self._say(self.tr("Opening…"))
         self._pending += 1
         ticket = self._pending
 
@@ -445,7 +451,7 @@ class DocumentViewer(QWidget):
             return  # another document was opened meanwhile
         if isinstance(result, Exception):
             self.text.setPlainText(str(source.get("text", "")))
-            self._say(f"Showing the passage only: {result}")
+            self._say(self.tr("Showing the passage only: {reason}").format(reason=result))
             self.highlighted = False
         else:
             note = self.text.show_span(document_text(result), int(source.get("start", 0)),
@@ -464,7 +470,8 @@ class DocumentViewer(QWidget):
             self.pdf.show_page(self.pdf.current_page + delta)
 
     def _page_changed(self, page: int) -> None:
-        self.page_label.setText(f"Page {page} of {self.pdf.document.pageCount()}")
+        self.page_label.setText(self.tr("Page {n} of {total}").format(
+            n=page, total=self.pdf.document.pageCount()))
 
     def open_externally(self) -> None:
         if self.source:
@@ -492,12 +499,17 @@ def _not_showable(path: str) -> str:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return ("This file is not there now (moved, deleted, or on a drive that is not "
-                "plugged in).")
+        return QCoreApplication.translate(
+            "DocumentViewer", "This file is not there now (moved, deleted, or on a drive that "
+            "is not plugged in).")
     except OSError as exc:
-        return f"This file cannot be read now ({exc.strerror}); showing the passage only."
+        return QCoreApplication.translate(
+            "DocumentViewer", "This file cannot be read now ({reason}); showing the passage "
+            "only.").format(reason=exc.strerror)
     if not stat.S_ISREG(st.st_mode):
-        return "This path is not a regular file now (a pipe or a device); showing the passage only."
+        return QCoreApplication.translate(
+            "DocumentViewer", "This path is not a regular file now (a pipe or a device); "
+            "showing the passage only.")
     return ""
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,12 +35,21 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.ui import theme
-from assistant.ui.untrusted import tooltip
+from assistant.ui.untrusted import escape, tooltip
 
-STATE_NAMES = {"new": "queued", "indexing": "embedding", "indexed": "indexed",
-               "failed": "failed", "unavailable": "unavailable"}
-FILTERS = [("All files", []), ("Failed", ["failed"]), ("Unavailable", ["unavailable"]),
-           ("Queued or in progress", ["new", "indexing"]), ("Indexed", ["indexed"])]
+# Marked here, translated where shown (LibraryView.tr): the table's State column is compared
+# with these English names, never with what the user reads.
+STATE_NAMES = {"new": QT_TRANSLATE_NOOP("LibraryView", "queued"),
+               "indexing": QT_TRANSLATE_NOOP("LibraryView", "embedding"),
+               "indexed": QT_TRANSLATE_NOOP("LibraryView", "indexed"),
+               "failed": QT_TRANSLATE_NOOP("LibraryView", "failed"),
+               "unavailable": QT_TRANSLATE_NOOP("LibraryView", "unavailable")}
+FILTERS = [(QT_TRANSLATE_NOOP("LibraryView", "All files"), []),
+           (QT_TRANSLATE_NOOP("LibraryView", "Failed"), ["failed"]),
+           (QT_TRANSLATE_NOOP("LibraryView", "Unavailable"), ["unavailable"]),
+           (QT_TRANSLATE_NOOP("LibraryView", "Queued or in progress"), ["new", "indexing"]),
+           (QT_TRANSLATE_NOOP("LibraryView", "Indexed"), ["indexed"])]
+STATE_ROLE = Qt.ItemDataRole.UserRole + 1  # the state's code, on the State column's items
 
 
 class LibraryView(QWidget):
@@ -55,26 +64,27 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.catalog = catalog  # a callable returning the active catalog
         self.current_file = ""
-        self.setWindowTitle("Library")
+        self.setWindowTitle(self.tr("Library"))
         layout = QVBoxLayout(self)
         folders_row = QHBoxLayout()
         box = QVBoxLayout()
-        box.addWidget(QLabel("<b>Folders kept indexed</b>"))
+        box.addWidget(QLabel("<b>" + escape(self.tr("Folders kept indexed")) + "</b>"))
         self.folders = QListWidget()
         self.folders.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.folders.setMaximumHeight(110)
         box.addWidget(self.folders)
         folders_row.addLayout(box, 1)
         buttons = QVBoxLayout()
-        self.add_button = QPushButton("Add folder…")
+        self.add_button = QPushButton(self.tr("Add folder…"))
         self.add_button.clicked.connect(self.add_folder_requested)
-        self.remove_button = QPushButton("Stop watching")
-        self.remove_button.setToolTip("Stop keeping the selected folders up to date (their "
-                                      "files stay searchable until you forget them)")
+        self.remove_button = QPushButton(self.tr("Stop watching"))
+        self.remove_button.setToolTip(self.tr("Stop keeping the selected folders up to date "
+                                              "(their files stay searchable until you forget "
+                                              "them)"))
         self.remove_button.clicked.connect(self._remove)
-        self.rescan_button = QPushButton("Rescan now")
+        self.rescan_button = QPushButton(self.tr("Rescan now"))
         self.rescan_button.clicked.connect(self.rescan_requested)
-        self.pause_button = QPushButton("Pause indexing")
+        self.pause_button = QPushButton(self.tr("Pause indexing"))
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._pause)
         for b in (self.add_button, self.remove_button, self.rescan_button, self.pause_button):
@@ -88,17 +98,18 @@ class LibraryView(QWidget):
         filters = QHBoxLayout()
         self.filter = QComboBox()
         for name, _ in FILTERS:
-            self.filter.addItem(name)
+            self.filter.addItem(self.tr(name))
         self.filter.currentIndexChanged.connect(lambda _: self.refresh())
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by name or folder")
+        self.search.setPlaceholderText(self.tr("Filter by name or folder"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _: self._later.start())
         filters.addWidget(self.filter)
         filters.addWidget(self.search, 1)
         layout.addLayout(filters)
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["File", "Folder", "State", "Why"])
+        self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Folder"),
+                                              self.tr("State"), self.tr("Why")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -110,11 +121,11 @@ class LibraryView(QWidget):
         self.table.setWordWrap(False)
         layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
-        self.retry_button = QPushButton("Retry selected")
+        self.retry_button = QPushButton(self.tr("Retry selected"))
         self.retry_button.clicked.connect(self._retry_selected)
-        self.retry_all_button = QPushButton("Retry all failed")
+        self.retry_all_button = QPushButton(self.tr("Retry all failed"))
         self.retry_all_button.clicked.connect(lambda: self.retry_requested.emit([]))
-        self.forget_button = QPushButton("Forget selected…")
+        self.forget_button = QPushButton(self.tr("Forget selected…"))
         self.forget_button.clicked.connect(self._forget_selected)
         for b in (self.retry_button, self.retry_all_button, self.forget_button):
             actions.addWidget(b)
@@ -134,7 +145,8 @@ class LibraryView(QWidget):
     def set_paused(self, paused: bool) -> None:
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(paused)
-        self.pause_button.setText("Resume indexing" if paused else "Pause indexing")
+        self.pause_button.setText(self.tr("Resume indexing") if paused
+                                  else self.tr("Pause indexing"))
         self.pause_button.blockSignals(False)
 
     def refresh_soon(self) -> None:
@@ -147,20 +159,22 @@ class LibraryView(QWidget):
         records = catalog.find_files(states, self.search.text().strip())
         counts = catalog.counts()
         c = theme.colors()
-        self.summary.setText(
-            f"{counts['files']} indexed · {counts['failed']} failed · "
-            f"{counts['unavailable']} unavailable · {counts['pending']} queued")
+        self.summary.setText(self.tr(
+            "{indexed} indexed · {failed} failed · {unavailable} unavailable · {queued} "
+            "queued").format(indexed=counts["files"], failed=counts["failed"],
+                             unavailable=counts["unavailable"], queued=counts["pending"]))
         self.table.setRowCount(len(records))
         for row, r in enumerate(records):
             path = Path(r.key)
-            state = STATE_NAMES.get(r.state, r.state)
+            state = self.tr(STATE_NAMES[r.state]) if r.state in STATE_NAMES else r.state
             if r.key == self.current_file and r.state in ("new", "indexing"):
-                state = "parsing"
+                state = self.tr("parsing")
             why = f"{r.error or ''} [{r.reason}]" if r.state == "failed" else ""
             if r.state == "unavailable":
-                why = "its folder or drive is not reachable now; kept until it returns"
+                why = self.tr("its folder or drive is not reachable now; kept until it returns")
             items = [QTableWidgetItem(path.name), QTableWidgetItem(str(path.parent)),
                      QTableWidgetItem(state), QTableWidgetItem(why)]
+            items[2].setData(STATE_ROLE, r.state)
             items[0].setData(Qt.ItemDataRole.UserRole, r.path)
             items[0].setToolTip(tooltip(r.key))
             items[3].setToolTip(tooltip(why))
@@ -172,7 +186,7 @@ class LibraryView(QWidget):
 
     def failed_rows(self) -> list[int]:
         return [row for row in range(self.table.rowCount())
-                if self.table.item(row, 2).text() == "failed"]
+                if self.table.item(row, 2).data(STATE_ROLE) == "failed"]
 
     def _selected_paths(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectedItems()})
@@ -188,9 +202,10 @@ class LibraryView(QWidget):
         if not paths:
             return
         answer = QMessageBox.question(
-            self, "Forget files",
-            f"Remove {len(paths)} file(s) from the index? The files themselves are not "
-            "touched; files inside a watched folder are not indexed again until you add them.")
+            self, self.tr("Forget files"),
+            self.tr("Remove {n} file(s) from the index? The files themselves are not touched; "
+                    "files inside a watched folder are not indexed again until you add them.")
+            .format(n=len(paths)))
         if answer == QMessageBox.StandardButton.Yes:
             self.forget_requested.emit(paths)
 

@@ -12,11 +12,12 @@ Signals:
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -71,8 +72,8 @@ class QuestionBox(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setPlaceholderText("Ask about your documents…  (Enter sends, Shift+Enter: new "
-                                "line)")
+        self.setPlaceholderText(self.tr("Ask about your documents…  (Enter sends, "
+                                        "Shift+Enter: new line)"))
         self.setAcceptDrops(False)
         self.setTabChangesFocus(True)
         self.setFixedHeight(64)
@@ -97,22 +98,23 @@ class IndexingStatus(QWidget):
         self.bar.setMaximumWidth(160)
         self.bar.setTextVisible(False)
         self.pause = QToolButton()
-        self.pause.setText("Pause")
+        self.pause.setText(self.tr("Pause"))
         self.pause.setCheckable(True)
         self.cancel = QToolButton()
-        self.cancel.setText("Cancel")
-        self.cancel.setToolTip("Stop this indexing run (what is done is kept)")
+        self.cancel.setText(self.tr("Cancel"))
+        self.cancel.setToolTip(self.tr("Stop this indexing run (what is done is kept)"))
         for w in (self.label, self.bar, self.pause, self.cancel):
             layout.addWidget(w)
         self.hide()
 
-    def show_progress(self, p: IndexProgress, label: str = "Indexing") -> None:
+    def show_progress(self, p: IndexProgress, label: str = "") -> None:
         self.bar.setMaximum(max(1, p.files_total))
         self.bar.setValue(p.files_done)
-        eta = f", about {_duration(p.eta_s)} left" if p.eta_s else ""
+        eta = self.tr(", about {time} left").format(time=_duration(p.eta_s)) if p.eta_s else ""
         current = f" · {Path(p.current).name}" if p.current else ""
-        self.label.setText(f"{label} {p.files_done}/{p.files_total}{current} · "
-                           f"{p.chunks_per_s:.0f} passages/s{eta}")
+        speed = self.tr("{n} passages/s").format(n=f"{p.chunks_per_s:.0f}")
+        label = label or self.tr("Indexing")
+        self.label.setText(f"{label} {p.files_done}/{p.files_total}{current} · {speed}{eta}")
         self.show()
 
 
@@ -126,10 +128,15 @@ def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "?"
     if seconds < 90:
-        return f"{max(1, round(seconds))} s"
+        return QCoreApplication.translate("MainWindow", "{n} s").format(n=max(1, round(seconds)))
     if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+        return QCoreApplication.translate("MainWindow", "{n} min").format(n=round(seconds / 60))
+    return QCoreApplication.translate("MainWindow", "{n} h").format(n=f"{seconds / 3600:.1f}")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """``one`` when n is 1, else ``many`` with {n} filled in (both already translated)."""
+    return one if n == 1 else many.format(n=n)
 
 
 class MainWindow(QMainWindow):
@@ -138,7 +145,7 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: Any):
         super().__init__()
         self.engine = engine
-        self.setWindowTitle("Assistant")
+        self.setWindowTitle(self.tr("Assistant"))
         self.setWindowIcon(theme.app_icon())
         self.setAcceptDrops(True)
         self.conversation_id: int | None = None
@@ -181,9 +188,10 @@ class MainWindow(QMainWindow):
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
         self.banner_text.setTextFormat(Qt.TextFormat.RichText)
-        self.fetch_button = QPushButton(f"Download the default model ({_default_size()})")
+        self.fetch_button = QPushButton(self.tr("Download the default model ({size})").format(
+            size=_default_size()))
         self.fetch_button.clicked.connect(self.fetch_model)
-        self.choose_model_button = QPushButton("Choose a model file…")
+        self.choose_model_button = QPushButton(self.tr("Choose a model file…"))
         self.choose_model_button.clicked.connect(self.choose_model)
         self.fetch_progress = QProgressBar()
         self.fetch_progress.setMaximumWidth(140)
@@ -198,7 +206,7 @@ class MainWindow(QMainWindow):
         find = QHBoxLayout(self.find_bar)
         find.setContentsMargins(12, 4, 12, 4)
         self.find_edit = QLineEdit()
-        self.find_edit.setPlaceholderText("Find in this conversation")
+        self.find_edit.setPlaceholderText(self.tr("Find in this conversation"))
         self.find_edit.textChanged.connect(lambda t: self._find(False))
         self.find_edit.returnPressed.connect(lambda: self._find(False))
         self.find_count = QLabel()
@@ -220,7 +228,7 @@ class MainWindow(QMainWindow):
         ask.setContentsMargins(12, 8, 12, 12)
         self.question = QuestionBox()
         self.question.submitted.connect(self.send)
-        self.send_button = QPushButton("Send")
+        self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self._send_or_stop)
         ask.addWidget(self.question, 1)
@@ -231,8 +239,8 @@ class MainWindow(QMainWindow):
         self.sources.open_requested.connect(self.open_source)
         self.viewer = DocumentViewer(self.engine.parse)
         self.side = QTabWidget()
-        self.side.addTab(self.sources, "Sources")
-        self.side.addTab(self.viewer, "Document")
+        self.side.addTab(self.sources, self.tr("Sources"))
+        self.side.addTab(self.viewer, self.tr("Document"))
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.conversations)
@@ -250,7 +258,7 @@ class MainWindow(QMainWindow):
         self.indexing.cancel.clicked.connect(self._cancel_indexing)
         self.statusBar().addWidget(self.model_label)
         self.statusBar().addPermanentWidget(self.indexing)
-        self.undo_button = QPushButton("Undo")
+        self.undo_button = QPushButton(self.tr("Undo"))
         self.undo_button.setFlat(True)
         self.undo_button.clicked.connect(self.undo_delete)
         self.undo_button.hide()
@@ -267,21 +275,23 @@ class MainWindow(QMainWindow):
             return a
 
         bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self.new_action = action("New chat", "Ctrl+N", self.new_chat, file)
-        action("Add folder…", None, self.add_folder, file)
-        action("Add files…", None, self.add_files, file)
+        file = bar.addMenu(self.tr("&File"))
+        self.new_action = action(self.tr("New chat"), "Ctrl+N", self.new_chat, file)
+        action(self.tr("Add folder…"), None, self.add_folder, file)
+        action(self.tr("Add files…"), None, self.add_files, file)
         file.addSeparator()
-        self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.quit_app, file)
-        edit = bar.addMenu("&Edit")
-        action("Ask a question", "Ctrl+K", self.focus_question, edit)
-        action("Find in conversation", QKeySequence.StandardKey.Find, self.show_find, edit)
-        action("Settings…", "Ctrl+,", self.open_settings, edit)
-        view = bar.addMenu("&View")
-        action("Library", "Ctrl+L", self.show_library, view)
-        action("Sources", None, lambda: self.side.setCurrentWidget(self.sources), view)
-        action("Document", None, lambda: self.side.setCurrentWidget(self.viewer), view)
-        self.stop_action = QAction("Stop", self)
+        self.quit_action = action(self.tr("Quit"), QKeySequence.StandardKey.Quit,
+                                  self.quit_app, file)
+        edit = bar.addMenu(self.tr("&Edit"))
+        action(self.tr("Ask a question"), "Ctrl+K", self.focus_question, edit)
+        action(self.tr("Find in conversation"), QKeySequence.StandardKey.Find, self.show_find,
+               edit)
+        action(self.tr("Settings…"), "Ctrl+,", self.open_settings, edit)
+        view = bar.addMenu(self.tr("&View"))
+        action(self.tr("Library"), "Ctrl+L", self.show_library, view)
+        action(self.tr("Sources"), None, lambda: self.side.setCurrentWidget(self.sources), view)
+        action(self.tr("Document"), None, lambda: self.side.setCurrentWidget(self.viewer), view)
+        self.stop_action = QAction(self.tr("Stop"), self)
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop)
         self.addAction(self.stop_action)
@@ -392,11 +402,12 @@ class MainWindow(QMainWindow):
         if not self.engine.model_present:
             self.banner.setStyleSheet(f"background: {c.missing_bg};")
             self.banner_text.setText(
-                f'<span style="color:{c.text}"><b>No language model yet.</b> Answers are '
-                "written by a model that runs on this computer. Download the default one "
-                f"({_default_size()}, checked by its sha256) or choose a GGUF file you have "
-                "(or use a model server: Settings, Model). Search and sources work "
-                "meanwhile.</span>")
+                f'<span style="color:{c.text}"><b>' +
+                html.escape(self.tr("No language model yet.")) + "</b> " + html.escape(self.tr(
+                    "Answers are written by a model that runs on this computer. Download the "
+                    "default one ({size}, checked by its sha256) or choose a GGUF file you have "
+                    "(or use a model server: Settings, Model). Search and sources work "
+                    "meanwhile.").format(size=_default_size())) + "</span>")
             self.banner.show()
         else:
             self.banner.hide()
@@ -443,20 +454,22 @@ class MainWindow(QMainWindow):
         self._fetch_worker = worker.start()
 
     def _fetch_failed(self, message: str) -> None:
-        warn(self, "Download failed", f"The model could not be downloaded: "
-             f"{message}\n\nYou can choose a GGUF file you already have.")
+        warn(self, self.tr("Download failed"), self.tr(
+            "The model could not be downloaded: {reason}\n\nYou can choose a GGUF file you "
+            "already have.").format(reason=message))
 
     def _fetch_finished(self) -> None:
         self.fetch_progress.hide()
         self.fetch_button.setEnabled(True)
         if self.engine.model_present:
-            self.statusBar().showMessage("Model downloaded; loading it…", 8000)
+            self.statusBar().showMessage(self.tr("Model downloaded; loading it…"), 8000)
             self.engine.preload()
         self._update_first_run()
 
     def choose_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()),
-                                              "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a GGUF model"),
+                                              str(Path.home()),
+                                              self.tr("GGUF models (*.gguf)"))
         if path:
             self.engine.save_setting("llm", "model", path)
             self._apply_settings()
@@ -511,7 +524,7 @@ class MainWindow(QMainWindow):
             self.new_chat()
         self.refresh_conversations()
         self._undo = (conversation_id, time.monotonic())
-        self.statusBar().showMessage("Conversation deleted.", UNDO_MS)
+        self.statusBar().showMessage(self.tr("Conversation deleted."), UNDO_MS)
         self.undo_button.show()
         QTimer.singleShot(UNDO_MS, self._undo_expired)
 
@@ -520,7 +533,7 @@ class MainWindow(QMainWindow):
             self.engine.conversations.restore(self._undo[0])
             self._undo = None
             self.undo_button.hide()
-            self.statusBar().showMessage("Conversation restored.", 3000)
+            self.statusBar().showMessage(self.tr("Conversation restored."), 3000)
             self.refresh_conversations()
 
     def _undo_expired(self) -> None:
@@ -584,8 +597,8 @@ class MainWindow(QMainWindow):
                                                           self._running.discard(w)))
         self._running.add(worker)  # kept alive until its thread is done with it
         self.worker = worker
-        self.send_button.setText("Stop")
-        self.send_button.setToolTip("Stop the answer (Esc)")
+        self.send_button.setText(self.tr("Stop"))
+        self.send_button.setToolTip(self.tr("Stop the answer (Esc)"))
         worker.start()
 
     def _answer_event(self, card: AnswerCard, event: Any) -> None:
@@ -626,7 +639,7 @@ class MainWindow(QMainWindow):
             return
         self.worker = None
         self.card = None
-        self.send_button.setText("Send")
+        self.send_button.setText(self.tr("Send"))
         self.send_button.setToolTip("")
 
     def stop(self) -> None:
@@ -635,7 +648,8 @@ class MainWindow(QMainWindow):
 
     def regenerate(self, card: AnswerCard) -> None:
         if self.worker is not None or card is not self.chat.answers()[-1]:
-            self.statusBar().showMessage("Only the last answer can be written again.", 4000)
+            self.statusBar().showMessage(self.tr("Only the last answer can be written again."),
+                                         4000)
             return
         if card.message_id is not None:
             self.engine.conversations.delete_from(card.message_id)
@@ -690,8 +704,8 @@ class MainWindow(QMainWindow):
 
     def _find(self, backward: bool) -> None:
         at, total = self.chat.find(self.find_edit.text(), backward)
-        self.find_count.setText(f"{at} of {total}" if total else
-                                ("no match" if self.find_edit.text() else ""))
+        self.find_count.setText(self.tr("{at} of {total}").format(at=at, total=total) if total
+                                else (self.tr("no match") if self.find_edit.text() else ""))
 
     def _close_find(self) -> None:
         self.chat.find("")
@@ -720,24 +734,25 @@ class MainWindow(QMainWindow):
         try:
             self.engine.index(paths)
         except AssistantError as exc:
-            warn(self, "Can't index", str(exc))
+            warn(self, self.tr("Can't index"), str(exc))
             return
         # a folder's first scan is a run the user started: it gets its notification
         self._announce |= {str(absolute(p)) for p in paths if p.is_dir()}
         folders = sum(1 for p in paths if p.is_dir())
         files = len(paths) - folders
-        what = ", ".join(x for x in (f"{files} file{'s' * (files != 1)}" if files else "",
-                                     f"{folders} folder{'s' * (folders != 1)}" if folders
-                                     else "") if x)
-        self.statusBar().showMessage(f"Adding {what}…", 5000)
+        what = self.tr(", ").join(x for x in (
+            _count(files, self.tr("1 file"), self.tr("{n} files")) if files else "",
+            _count(folders, self.tr("1 folder"), self.tr("{n} folders")) if folders else "")
+            if x)
+        self.statusBar().showMessage(self.tr("Adding {what}…").format(what=what), 5000)
 
     def add_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Keep a folder indexed")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Keep a folder indexed"))
         if folder:
             self.add_paths([Path(folder)])
 
     def add_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add files")
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Add files"))
         if files:
             self.add_paths([Path(f) for f in files])
 
@@ -750,7 +765,7 @@ class MainWindow(QMainWindow):
             self.tray.set_paused(paused)
         self.indexing.pause.blockSignals(True)
         self.indexing.pause.setChecked(paused)
-        self.indexing.pause.setText("Resume" if paused else "Pause")
+        self.indexing.pause.setText(self.tr("Resume") if paused else self.tr("Pause"))
         self.indexing.pause.blockSignals(False)
         if self.library is not None:
             self.library.set_paused(paused)
@@ -762,22 +777,23 @@ class MainWindow(QMainWindow):
 
     def _writer_event(self, event: Any) -> None:
         if isinstance(event, IndexProgress):
-            self._last_progress = (event, "Indexing")
+            self._last_progress = (event, self.tr("Indexing"))
             if not self._progress_timer.isActive():
                 self._progress_timer.start()
             if self.library is not None:
                 self.library.current_file = event.current
         elif isinstance(event, RebuildProgress):
-            self._last_progress = (event.progress, "Rebuilding the index")
+            self._last_progress = (event.progress, self.tr("Rebuilding the index"))
             if not self._progress_timer.isActive():
                 self._progress_timer.start()
         elif isinstance(event, RebuildStarted):
-            self.statusBar().showMessage(
-                f"Settings changed: building a new index ({event.files} files, about "
-                f"{_duration(event.seconds_estimate)}); the current one answers meanwhile.",
-                10000)
+            self.statusBar().showMessage(self.tr(
+                "Settings changed: building a new index ({files} files, about {time}); the "
+                "current one answers meanwhile.").format(
+                    files=event.files, time=_duration(event.seconds_estimate)), 10000)
         elif isinstance(event, RebuildDone):
-            self.statusBar().showMessage("The rebuilt index is now the one answering.", 8000)
+            self.statusBar().showMessage(self.tr("The rebuilt index is now the one answering."),
+                                         8000)
         elif isinstance(event, FileFailed):
             self._failures = getattr(self, "_failures", 0) + 1
         elif isinstance(event, IndexSummary | BatchDone | RequestDone):
@@ -787,20 +803,22 @@ class MainWindow(QMainWindow):
             if self.tray is not None:
                 state = {"indexing": "indexing", "paused": "paused",
                          "failed": "error"}.get(event.state, "idle")
-                self.tray.set_state(state, {"indexing": "Indexing…", "paused": "Indexing "
-                                            "paused", "failed": "Indexing stopped: "
-                                            + event.detail}.get(event.state, "Up to date"))
+                self.tray.set_state(state, {
+                    "indexing": self.tr("Indexing…"), "paused": self.tr("Indexing paused"),
+                    "failed": self.tr("Indexing stopped: {reason}").format(reason=event.detail),
+                }.get(event.state, self.tr("Up to date")))
             if event.state in ("idle", "stopped"):
                 self.indexing.hide()
                 self._last_progress = None
             elif event.state == "paused":
-                self.indexing.label.setText("Indexing paused")
+                self.indexing.label.setText(self.tr("Indexing paused"))
                 self.indexing.show()
             elif event.state == "failed":
-                self.statusBar().showMessage(f"Indexing stopped: {event.detail}", 20000)
+                self.statusBar().showMessage(
+                    self.tr("Indexing stopped: {reason}").format(reason=event.detail), 20000)
         elif isinstance(event, RepairReport) and event.changed:
             self.statusBar().showMessage(
-                "Repaired the index after an interrupted run.", 8000)
+                self.tr("Repaired the index after an interrupted run."), 8000)
 
     def _show_progress(self) -> None:
         if self._last_progress is not None:
@@ -808,8 +826,10 @@ class MainWindow(QMainWindow):
             if self.tray is not None:
                 p, _ = self._last_progress
                 left = p.files_total - p.files_done
-                eta = f", about {_duration(p.eta_s)} left" if p.eta_s else ""
-                self.tray.set_state("indexing", f"Indexing: {left} files left{eta}")
+                eta = (self.tr(", about {time} left").format(time=_duration(p.eta_s))
+                       if p.eta_s else "")
+                self.tray.set_state("indexing", self.tr("Indexing: {n} files left{eta}").format(
+                    n=left, eta=eta))
 
     def _notify_run(self, event: Any) -> None:
         """One tray notification per indexing run the user started (a drop, a folder's first
@@ -827,25 +847,30 @@ class MainWindow(QMainWindow):
         if s is None:
             return
         if started:
-            text = (f"{s.added} added, {s.updated} updated"
-                    + (f", {s.failed} could not be read (see the Library)" if s.failed else ""))
-            self.tray.notify("Indexing finished", text, error=bool(s.failed))
+            text = (self.tr("{added} added, {updated} updated").format(added=s.added,
+                                                                        updated=s.updated)
+                    + (self.tr(", {n} could not be read (see the Library)").format(n=s.failed)
+                       if s.failed else ""))
+            self.tray.notify(self.tr("Indexing finished"), text, error=bool(s.failed))
         elif isinstance(event, BatchDone) and s.failed:
-            self.tray.notify("Some files could not be read",
-                             f"{s.failed} file(s): see the Library", error=True)
+            self.tray.notify(self.tr("Some files could not be read"),
+                             self.tr("{n} file(s): see the Library").format(n=s.failed),
+                             error=True)
 
     def _run_finished(self, event: Any) -> None:
         summary = event.summary if isinstance(event, BatchDone | RequestDone) else event
         if isinstance(event, RequestDone) and event.error:
-            self.statusBar().showMessage(f"Could not index: {event.error}", 15000)
+            self.statusBar().showMessage(
+                self.tr("Could not index: {reason}").format(reason=event.error), 15000)
         if summary is not None and (summary.added or summary.updated or summary.removed or
                                     summary.failed):
-            parts = [f"{n} {w}" for n, w in ((summary.added, "added"),
-                                             (summary.updated, "updated"),
-                                             (summary.removed, "removed"),
-                                             (summary.failed, "could not be read")) if n]
-            self.statusBar().showMessage("Indexed: " + ", ".join(parts) +
-                                         (" — see the Library" if summary.failed else ""), 10000)
+            parts = [w.format(n=n) for n, w in (
+                (summary.added, self.tr("{n} added")), (summary.updated, self.tr("{n} updated")),
+                (summary.removed, self.tr("{n} removed")),
+                (summary.failed, self.tr("{n} could not be read"))) if n]
+            self.statusBar().showMessage(
+                self.tr("Indexed: {parts}").format(parts=self.tr(", ").join(parts)) +
+                (self.tr(" — see the Library") if summary.failed else ""), 10000)
         self._update_first_run()
         if self.library is not None:
             self.library.set_folders(list(self.engine.writer.folders) if self.engine.writer
@@ -874,8 +899,8 @@ class MainWindow(QMainWindow):
     def _writer_call(self, name: str, *args: Any) -> Any:
         writer = self.engine.writer
         if writer is None:
-            warn(self, "Indexing is off", self.engine.read_only or
-                 "Indexing is not running.")
+            warn(self, self.tr("Indexing is off"), self.engine.read_only or
+                 self.tr("Indexing is not running."))
             return None
         return getattr(writer, name)(*args)
 
@@ -895,14 +920,15 @@ class MainWindow(QMainWindow):
 
     def _model_state(self, state: ModelState) -> None:
         if state.state == "loading":
-            self.model_label.setText(f"Loading model {state.model}…")
+            self.model_label.setText(self.tr("Loading model {name}…").format(name=state.model))
         elif state.state == "ready":
-            self.model_label.setText(f"Model: {state.model}" + (
+            self.model_label.setText(self.tr("Model: {name}").format(name=state.model) + (
                 f" ({state.reason})" if state.reason else ""))
             if state.reason:  # e.g. the GPU could not be used: said once, in the status bar
                 self.statusBar().showMessage(f"{state.model}: {state.reason}.", 15000)
         elif state.state == "failed":
-            self.model_label.setText(f"Model not loaded: {state.reason}")
+            self.model_label.setText(
+                self.tr("Model not loaded: {reason}").format(reason=state.reason))
 
     def open_settings(self) -> None:
         from assistant.ui import tray
@@ -915,6 +941,8 @@ class MainWindow(QMainWindow):
         notes: list[str] = []
         if dialog.autostart_wanted is not None:
             notes.append(self.set_autostart(dialog.autostart_wanted))
+        if dialog.language_changed:
+            notes.append(self.tr("The window's language changes at the next start."))
         if dialog.changes or dialog.key_saved:
             for (section, key), value in dialog.changes.items():
                 self.engine.save_setting(section, key, value)
@@ -931,16 +959,16 @@ class MainWindow(QMainWindow):
         try:
             path = autostart.set_enabled(on)
         except OSError as exc:
-            warn(self, "Start at login", f"Could not change {exc.filename}: "
-                 f"{exc.strerror}.")
+            warn(self, self.tr("Start at login"), self.tr("Could not change {path}: {reason}.")
+                 .format(path=exc.filename, reason=exc.strerror))
             return ""
-        return (f"Assistant starts at login, hidden in the tray ({path})." if on
-                else "Assistant no longer starts at login.")
+        return (self.tr("Assistant starts at login, hidden in the tray ({path}).").format(
+            path=path) if on else self.tr("Assistant no longer starts at login."))
 
     def _apply_settings(self, new_key: bool = False) -> None:
         notes = self.engine.reload_settings(new_key)
         self._update_first_run()
-        self.statusBar().showMessage(" ".join(notes) or "Settings saved.", 10000)
+        self.statusBar().showMessage(" ".join(notes) or self.tr("Settings saved."), 10000)
 
     # Closing ---------------------------------------------------------------------
 
@@ -952,9 +980,9 @@ class MainWindow(QMainWindow):
             self.hide()
             settings = self._view_settings()
             if not settings.value("tray/hinted", False, type=bool):
-                self.tray.notify("Assistant is still running",
-                                 "It keeps your folders indexed. Ask from the tray icon, or "
-                                 "choose Quit there to stop it.")
+                self.tray.notify(self.tr("Assistant is still running"),
+                                 self.tr("It keeps your folders indexed. Ask from the tray "
+                                         "icon, or choose Quit there to stop it."))
                 settings.setValue("tray/hinted", True)
             return
         if self.worker is not None:

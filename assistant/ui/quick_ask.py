@@ -46,13 +46,13 @@ class QuickAsk(QFrame):
         self._running: set[Any] = set()
         c = theme.colors()
         self.setObjectName("quickAsk")
-        self.setWindowTitle("Ask the assistant")
+        self.setWindowTitle(self.tr("Ask the assistant"))
         self.setStyleSheet(f"#quickAsk {{ background: {c.card_bg}; border: 1px solid "
                            f"{c.border}; border-radius: 12px; }}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         self.question = QLineEdit()
-        self.question.setPlaceholderText("Ask your documents…  (Enter asks, Esc hides)")
+        self.question.setPlaceholderText(self.tr("Ask your documents…  (Enter asks, Esc hides)"))
         self.question.returnPressed.connect(self.ask)
         layout.addWidget(self.question)
         self.answer_box = QVBoxLayout()
@@ -65,7 +65,7 @@ class QuickAsk(QFrame):
         layout.addWidget(self.sources)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.continue_button = QPushButton("Continue in window")
+        self.continue_button = QPushButton(self.tr("Continue in window"))
         self.continue_button.clicked.connect(self._continue)
         self.continue_button.hide()
         row.addWidget(self.continue_button)
@@ -137,9 +137,10 @@ class QuickAsk(QFrame):
         elif done is not None:
             card.finish(done)
             cites = done.get("citations", [])
+            page = self.tr(", page {n}")
             links = [f'<a href="{i}">[{c["n"]}] {escape(Path(c["path"]).name)}'
-                     f'{", page " + str(c["page"]) if c.get("page") is not None else ""}</a>'
-                     for i, c in enumerate(cites)]
+                     f'{escape(page.format(n=c["page"])) if c.get("page") is not None else ""}'
+                     "</a>" for i, c in enumerate(cites)]
             self.sources.setText(" · ".join(links))
             self.sources.setVisible(bool(links))
         card.actions.hide()

@@ -1,4 +1,5 @@
-"""Settings: the model, how it runs, how answers are made, which folders are kept indexed.
+"""Settings: the model, how it runs, how answers are made, which folders are kept indexed,
+and the window's language.
 
 Saved into config.toml (the user's comments in it are kept); the window then applies what it
 can at once (passages per answer, a new model loads in the background, folders start or
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.config import Settings
+from assistant.ui import i18n
 from assistant.ui.untrusted import escape, plain, tooltip
 
 CONTEXT_SIZES = [2048, 4096, 8192, 16384, 32768]
@@ -45,11 +47,12 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, tray_note: str = "", parent: QWidget | None = None,
                  shortcut_status: str = ""):
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.settings = settings
         self.changes: dict[tuple[str, str], Any] = {}
         self.autostart_wanted: bool | None = None  # None: unchanged
         self.key_saved = False  # a new API key went to the keychain
+        self.language_changed = False  # the window's language, applied at the next start
         layout = QVBoxLayout(self)
         tabs = QTabWidget()
         layout.addWidget(tabs)
@@ -58,10 +61,10 @@ class SettingsDialog(QDialog):
         model = QWidget()
         form = QFormLayout(model)
         self.backend = QComboBox()
-        self.backend.addItem("This computer (a GGUF file, llama.cpp)", "local")
-        self.backend.addItem("A model server (OpenAI-compatible API)", "openai")
+        self.backend.addItem(self.tr("This computer (a GGUF file, llama.cpp)"), "local")
+        self.backend.addItem(self.tr("A model server (OpenAI-compatible API)"), "openai")
         self.backend.setCurrentIndex(self.backend.findData(settings.llm.backend))
-        form.addRow("Runs on", self.backend)
+        form.addRow(self.tr("Runs on"), self.backend)
         self.model = QComboBox()
         self.model.setEditable(False)
         models_dir = settings.models_path
@@ -71,18 +74,18 @@ class SettingsDialog(QDialog):
             files.insert(0, current)
         self.model.addItems(files)
         self.model.setCurrentText(current)
-        browse = QPushButton("Choose a file…")
+        browse = QPushButton(self.tr("Choose a file…"))
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
         row.addWidget(browse)
-        form.addRow("Model file", row)
-        hint = plain(QLabel(f"GGUF files in {models_dir}"))
+        form.addRow(self.tr("Model file"), row)
+        hint = plain(QLabel(self.tr("GGUF files in {folder}").format(folder=models_dir)))
         hint.setWordWrap(True)
         form.addRow("", hint)
         self.gpu = QComboBox()
-        self.gpu.addItems(["Auto (all layers when the build supports it)", "Off (CPU only)",
-                           "Some layers"])
+        self.gpu.addItems([self.tr("Auto (all layers when the build supports it)"),
+                           self.tr("Off (CPU only)"), self.tr("Some layers")])
         self.gpu_layers = QSpinBox()
         self.gpu_layers.setRange(1, 200)
         n = settings.llm.n_gpu_layers
@@ -93,43 +96,46 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.gpu, 1)
         row.addWidget(self.gpu_layers)
-        form.addRow("GPU offload", row)
+        form.addRow(self.tr("GPU offload"), row)
         self.threads = QSpinBox()
         self.threads.setRange(0, 256)
-        self.threads.setSpecialValueText("Automatic (physical cores)")
+        self.threads.setSpecialValueText(self.tr("Automatic (physical cores)"))
         self.threads.setValue(settings.llm.threads)
-        form.addRow("CPU threads", self.threads)
+        form.addRow(self.tr("CPU threads"), self.threads)
         self.n_ctx = QComboBox()
         for size in CONTEXT_SIZES:
-            self.n_ctx.addItem(f"{size:,} tokens", size)
+            self.n_ctx.addItem(self.tr("{n} tokens").format(n=f"{size:,}"), size)
         if settings.llm.n_ctx not in CONTEXT_SIZES:
-            self.n_ctx.addItem(f"{settings.llm.n_ctx:,} tokens", settings.llm.n_ctx)
+            self.n_ctx.addItem(self.tr("{n} tokens").format(n=f"{settings.llm.n_ctx:,}"),
+                               settings.llm.n_ctx)
         self.n_ctx.setCurrentIndex(self.n_ctx.findData(settings.llm.n_ctx))
-        form.addRow("Context size", self.n_ctx)
-        self.server = QGroupBox("Model server")
+        form.addRow(self.tr("Context size"), self.n_ctx)
+        self.server = QGroupBox(self.tr("Model server"))
         server = QFormLayout(self.server)
         self.base_url = QLineEdit(settings.llm.base_url)
         self.base_url.setPlaceholderText("http://127.0.0.1:8080/v1")
-        server.addRow("API address", self.base_url)
+        server.addRow(self.tr("API address"), self.base_url)
         self.server_model = QLineEdit(settings.llm.server_model)
-        self.server_model.setPlaceholderText("the first model the server lists")
-        server.addRow("Model name", self.server_model)
+        self.server_model.setPlaceholderText(self.tr("the first model the server lists"))
+        server.addRow(self.tr("Model name"), self.server_model)
         from assistant import secrets
 
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         has_key = bool(secrets.get("openai"))
-        self.api_key.setPlaceholderText("kept in the keychain (type to replace)" if has_key
-                                        else "none (type one to keep it in the keychain)")
-        server.addRow("API key", self.api_key)
-        key_note = QLabel("The key is kept in your system's keychain, never in config.toml.")
+        self.api_key.setPlaceholderText(self.tr("kept in the keychain (type to replace)")
+                                        if has_key else
+                                        self.tr("none (type one to keep it in the keychain)"))
+        server.addRow(self.tr("API key"), self.api_key)
+        key_note = QLabel(self.tr("The key is kept in your system's keychain, never in "
+                                  "config.toml."))
         key_note.setWordWrap(True)
         server.addRow("", key_note)
         form.addRow(self.server)
         self._local_rows = [self.model, browse, hint, self.gpu, self.gpu_layers, self.threads]
         self.backend.currentIndexChanged.connect(self._show_backend)
         self._show_backend()
-        tabs.addTab(model, "Model")
+        tabs.addTab(model, self.tr("Model"))
 
         # Answers ---------------------------------------------------------------------
         answers = QWidget()
@@ -137,44 +143,44 @@ class SettingsDialog(QDialog):
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 20)
         self.top_k.setValue(settings.retrieval.top_k)
-        form.addRow("Passages per answer", self.top_k)
+        form.addRow(self.tr("Passages per answer"), self.top_k)
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(16, 4096)
         self.max_tokens.setValue(settings.llm.max_answer_tokens)
-        form.addRow("Longest answer (tokens)", self.max_tokens)
-        tabs.addTab(answers, "Answers")
+        form.addRow(self.tr("Longest answer (tokens)"), self.max_tokens)
+        tabs.addTab(answers, self.tr("Answers"))
 
         # Folders ---------------------------------------------------------------------
         folders = QWidget()
         box = QVBoxLayout(folders)
-        box.addWidget(QLabel("Folders kept indexed"))
+        box.addWidget(QLabel(self.tr("Folders kept indexed")))
         self.folders = QListWidget()
         self.folders.addItems(list(settings.watch.folders))
         box.addWidget(self.folders)
         row = QHBoxLayout()
-        add = QPushButton("Add folder…")
+        add = QPushButton(self.tr("Add folder…"))
         add.clicked.connect(self._add_folder)
-        remove = QPushButton("Remove")
+        remove = QPushButton(self.tr("Remove"))
         remove.clicked.connect(lambda: [self.folders.takeItem(self.folders.row(i))
                                         for i in self.folders.selectedItems()])
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
         box.addLayout(row)
-        box.addWidget(QLabel("Ignore patterns (gitignore syntax, one per line)"))
+        box.addWidget(QLabel(self.tr("Ignore patterns (gitignore syntax, one per line)")))
         self.patterns = QPlainTextEdit("\n".join(settings.indexing.ignore_patterns))
         self.patterns.setPlaceholderText("*.log\ndrafts/")
         self.patterns.setMaximumHeight(90)
         box.addWidget(self.patterns)
-        self.follow_links = QCheckBox("Follow links that lead out of indexed folders")
+        self.follow_links = QCheckBox(self.tr("Follow links that lead out of indexed folders"))
         self.follow_links.setChecked(settings.indexing.follow_links)
-        self.follow_links.setToolTip(tooltip(
+        self.follow_links.setToolTip(tooltip(self.tr(
             "Off: a symbolic link to a file or folder outside the folder is skipped. Either "
             "way, links to hidden, sensitive or ignored places, other people's home folders, "
             "the assistant's own data, your home folder or a folder around the indexed one "
-            "are never followed."))
+            "are never followed.")))
         box.addWidget(self.follow_links)
-        tabs.addTab(folders, "Folders")
+        tabs.addTab(folders, self.tr("Folders"))
 
         # Advanced --------------------------------------------------------------------
         advanced = QWidget()
@@ -182,13 +188,13 @@ class SettingsDialog(QDialog):
         self.chunk = QSpinBox()
         self.chunk.setRange(32, 254)
         self.chunk.setValue(settings.chunking.max_tokens)
-        form.addRow("Passage size (tokens)", self.chunk)
-        self.rebuild_note = QLabel("Changing it builds a new index in the background; the "
-                                   "current one answers until it is ready.")
+        form.addRow(self.tr("Passage size (tokens)"), self.chunk)
+        self.rebuild_note = QLabel(self.tr("Changing it builds a new index in the background; "
+                                           "the current one answers until it is ready."))
         self.rebuild_note.setWordWrap(True)
         form.addRow("", self.rebuild_note)
-        tabs.addTab(advanced, "Advanced")
-        tabs.addTab(self._desktop_tab(settings, tray_note, shortcut_status), "Desktop")
+        tabs.addTab(advanced, self.tr("Advanced"))
+        tabs.addTab(self._desktop_tab(settings, tray_note, shortcut_status), self.tr("Desktop"))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save |
                                    QDialogButtonBox.StandardButton.Cancel)
@@ -202,9 +208,9 @@ class SettingsDialog(QDialog):
 
         desktop = QWidget()
         box = QVBoxLayout(desktop)
-        group = QGroupBox("Quick-ask shortcut")
+        group = QGroupBox(self.tr("Quick-ask shortcut"))
         inner = QVBoxLayout(group)
-        self.shortcut_on = QCheckBox("Open the quick-ask popup from anywhere with")
+        self.shortcut_on = QCheckBox(self.tr("Open the quick-ask popup from anywhere with"))
         self.shortcut_on.setChecked(settings.desktop.shortcut_enabled)
         self.shortcut_keys = QKeySequenceEdit(QKeySequence(settings.desktop.shortcut))
         self.shortcut_keys.setMaximumSequenceLength(1)
@@ -222,16 +228,17 @@ class SettingsDialog(QDialog):
                                            else "color: #b3261e;")
         inner.addWidget(self.shortcut_status)
         command = autostart.shell_line(autostart.launcher("popup"))
-        fallback = QLabel("Where the shortcut can't be registered (some Wayland desktops), "
-                          "add a custom shortcut in your desktop's keyboard settings that "
-                          "runs this command; it opens the popup of the running app:")
+        fallback = QLabel(self.tr("Where the shortcut can't be registered (some Wayland "
+                                  "desktops), add a custom shortcut in your desktop's keyboard "
+                                  "settings that runs this command; it opens the popup of the "
+                                  "running app:"))
         fallback.setWordWrap(True)
         inner.addWidget(fallback)
         self.popup_command = QLabel(f"<code>{escape(command)}</code>")
         self.popup_command.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
         self.popup_command.setWordWrap(True)
-        copy = QPushButton("Copy command")
+        copy = QPushButton(self.tr("Copy command"))
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(command))
         row = QHBoxLayout()
         row.addWidget(self.popup_command, 1)
@@ -239,15 +246,31 @@ class SettingsDialog(QDialog):
         inner.addLayout(row)
         box.addWidget(group)
 
-        group = QGroupBox("Login")
+        group = QGroupBox(self.tr("Login"))
         inner = QVBoxLayout(group)
-        self.autostart = QCheckBox("Start Assistant when I log in (hidden in the tray)")
+        self.autostart = QCheckBox(self.tr("Start Assistant when I log in (hidden in the tray)"))
         self._autostart_was = autostart.enabled()
         self.autostart.setChecked(self._autostart_was)
         inner.addWidget(self.autostart)
         box.addWidget(group)
+
+        group = QGroupBox(self.tr("Language"))
+        inner = QFormLayout(group)
+        self.language = QComboBox()
+        self.language.addItem(self.tr("As the system (now: {name})").format(
+            name=QLocale.system().nativeLanguageName() or "English"), "")
+        for code, name in i18n.LANGUAGES:
+            self.language.addItem(name, code)
+        self._language_was = i18n.saved_choice()
+        self.language.setCurrentIndex(max(0, self.language.findData(self._language_was)))
+        inner.addRow(self.tr("Window language"), self.language)
+        note = QLabel(self.tr("Applies the next time the assistant starts. Answers are written "
+                              "in the language of the question."))
+        note.setWordWrap(True)
+        inner.addRow(note)
+        box.addWidget(group)
         if tray_note:
-            group = QGroupBox("System tray")
+            group = QGroupBox(self.tr("System tray"))
             inner = QVBoxLayout(group)
             note = QLabel(tray_note)
             note.setWordWrap(True)
@@ -265,14 +288,15 @@ class SettingsDialog(QDialog):
         self.server.setVisible(not local)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()),
-                                              "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a GGUF model"),
+                                              str(Path.home()),
+                                              self.tr("GGUF models (*.gguf)"))
         if path:
             self.model.addItem(path)
             self.model.setCurrentText(path)
 
     def _add_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Keep a folder indexed")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Keep a folder indexed"))
         if folder and not self.folders.findItems(folder, Qt.MatchFlag.MatchExactly):
             self.folders.addItem(folder)
 
@@ -313,11 +337,15 @@ class SettingsDialog(QDialog):
             try:
                 secrets.save("openai", key)
             except AssistantError as exc:
-                QMessageBox.warning(self, "API key not kept", f"{exc}.")
+                QMessageBox.warning(self, self.tr("API key not kept"), f"{exc}.")
                 return
             self.api_key.clear()
             self.key_saved = True
         self.changes = self.collect()
         wanted = self.autostart.isChecked()
         self.autostart_wanted = wanted if wanted != self._autostart_was else None
+        language = self.language.currentData() or ""
+        self.language_changed = language != self._language_was
+        if self.language_changed:
+            i18n.save_choice(language)
         self.accept()

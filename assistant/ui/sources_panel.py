@@ -47,7 +47,7 @@ class SourcesPanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.header = QLabel("Sources")
+        self.header = QLabel(self.tr("Sources"))
         self.header.setContentsMargins(8, 6, 8, 2)
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
@@ -63,10 +63,10 @@ class SourcesPanel(QWidget):
         c = theme.colors()
         self.sources = []
         if card is None:
-            self.header.setText("<b>Sources</b>")
-            self.view.setHtml(f'<p style="color:{c.muted}">Ask a question: the passages an '
-                              "answer comes from appear here, one click from the "
-                              "document.</p>")
+            self.header.setText("<b>" + html.escape(self.tr("Sources")) + "</b>")
+            self.view.setHtml(f'<p style="color:{c.muted}">' + html.escape(self.tr(
+                "Ask a question: the passages an answer comes from appear here, one click "
+                "from the document.")) + "</p>")
             return
         done = card.done or {}
         cited = list(done.get("citations", []))
@@ -75,21 +75,26 @@ class SourcesPanel(QWidget):
         self.sources = [dict(s, label=f"[{s['n']}]") for s in cited] + \
             [dict(p, label="·") for p in others]
         if done.get("abstained"):
-            title = "Closest passages (they don't answer it)"
+            title = self.tr("Closest passages (they don't answer it)")
         elif cited:
-            title = f"{len(cited)} cited, {len(others)} more retrieved"
+            title = self.tr("{cited} cited, {more} more retrieved").format(
+                cited=len(cited), more=len(others))
         else:
-            title = f"{len(others)} passages retrieved"
-        self.header.setText(f"<b>Sources</b> <span style='color:{c.muted}'>— "
+            title = (self.tr("1 passage retrieved") if len(others) == 1 else
+                     self.tr("{n} passages retrieved").format(n=len(others)))
+        self.header.setText("<b>" + html.escape(self.tr("Sources")) + "</b> " +
+                            f"<span style='color:{c.muted}'>— "
                             f"{html.escape(title)}</span>")
         blocks = []
         for i, s in enumerate(self.sources):
             blocks.append(self._block(i, s, card.question, c, cited=i < len(cited)))
-        self.view.setHtml("".join(blocks) or f'<p style="color:{c.muted}">No passages.</p>')
+        self.view.setHtml("".join(blocks) or f'<p style="color:{c.muted}">'
+                          + html.escape(self.tr("No passages.")) + "</p>")
 
     def _block(self, i: int, s: dict[str, Any], question: str, c: Any, cited: bool) -> str:
         path = Path(s["path"])
-        page = f" · page {s['page']}" if s.get("page") is not None else ""
+        page = (" · " + self.tr("page {n}").format(n=s["page"])
+                if s.get("page") is not None else "")
         heading = (f'<div style="color:{c.muted}">{html.escape(s["heading"])}</div>'
                    if s.get("heading") else "")
         passage = " ".join(str(s.get("text", "")).split())
@@ -97,15 +102,16 @@ class SourcesPanel(QWidget):
             passage = passage[:899] + "…"
         why = []
         if s.get("score") is not None and not cited:
-            why.append(f"fused {float(s['score']):.3f}")
+            why.append(self.tr("fused {score}").format(score=f"{float(s['score']):.3f}"))
         if cited and s.get("score") is not None:
-            why.append(f"support {float(s['score']):.2f}")
+            why.append(self.tr("support {score}").format(score=f"{float(s['score']):.2f}"))
         if s.get("similarity") is not None:
-            why.append(f"similarity {float(s['similarity']):.2f}")
+            why.append(self.tr("similarity {score}").format(
+                score=f"{float(s['similarity']):.2f}"))
         if s.get("lexical_rank"):
-            why.append(f"keywords #{s['lexical_rank']}")
+            why.append(self.tr("keywords #{rank}").format(rank=s["lexical_rank"]))
         if s.get("dense_rank"):
-            why.append(f"meaning #{s['dense_rank']}")
+            why.append(self.tr("meaning #{rank}").format(rank=s["dense_rank"]))
         label = (f'<span style="background-color:{c.chip_bg};color:{c.chip_fg};'
                  f'font-weight:600">&nbsp;{html.escape(s["label"].strip("[]"))}&nbsp;</span> '
                  if cited else "")
@@ -119,7 +125,7 @@ class SourcesPanel(QWidget):
             f'<tr><td style="padding-top:4px">{highlight_words(passage, question, c.mark_bg)}'
             f"</td></tr>"
             f'<tr><td style="color:{c.muted};font-size:small;padding-top:2px">'
-            f'{" · ".join(why)}</td></tr></table>'
+            f'{html.escape(" · ".join(why))}</td></tr></table>'
         )
 
     def _clicked(self, url: QUrl) -> None:

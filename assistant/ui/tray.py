@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRectF, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -28,10 +28,11 @@ def available() -> bool:
 
 
 def why_unavailable() -> str:
-    return ("No system tray here: the desktop shows no tray icons (on GNOME, install and enable "
-            "the \"AppIndicator and KStatusNotifierItem Support\" extension, e.g. the "
-            "gnome-shell-extension-appindicator package). Meanwhile closing the window quits "
-            "the assistant; `assistant popup` still opens a quick question.")
+    return QCoreApplication.translate(
+        "Tray", "No system tray here: the desktop shows no tray icons (on GNOME, install and "
+        "enable the \"AppIndicator and KStatusNotifierItem Support\" extension, e.g. the "
+        "gnome-shell-extension-appindicator package). Meanwhile closing the window quits the "
+        "assistant; `assistant popup` still opens a quick question.")
 
 
 def state_icon(state: str) -> QIcon:
@@ -60,18 +61,18 @@ class Tray(QObject):
         super().__init__(parent)
         self.state = "idle"
         self.icon = QSystemTrayIcon(state_icon("idle"), self)
-        self.icon.setToolTip("Assistant")
+        self.icon.setToolTip(self.tr("Assistant"))
         menu = QMenu()
-        self.ask_action = QAction("Ask…", menu)
+        self.ask_action = QAction(self.tr("Ask…"), menu)
         self.ask_action.triggered.connect(self.ask_requested)
-        self.open_action = QAction("Open assistant", menu)
+        self.open_action = QAction(self.tr("Open assistant"), menu)
         self.open_action.triggered.connect(self.open_requested)
-        self.pause_action = QAction("Pause indexing", menu)
+        self.pause_action = QAction(self.tr("Pause indexing"), menu)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self._pause)
-        self.status_action = QAction("Up to date", menu)
+        self.status_action = QAction(self.tr("Up to date"), menu)
         self.status_action.setEnabled(False)
-        self.quit_action = QAction("Quit", menu)
+        self.quit_action = QAction(self.tr("Quit"), menu)
         self.quit_action.triggered.connect(self.quit_requested)
         for action in (self.ask_action, self.open_action):
             menu.addAction(action)
@@ -96,7 +97,7 @@ class Tray(QObject):
             self.icon.setIcon(state_icon(state))
         if status:
             self.status_action.setText(status)
-            text = f"Assistant — {status}"
+            text = self.tr("Assistant — {status}").format(status=status)
             # Qt draws the tray tooltip itself (rich text guessed) only on X11; Windows and
             # macOS show the native, plain one, where markup would show as characters
             self.icon.setToolTip(text if sys.platform in ("win32", "darwin") else tooltip(text))
@@ -104,7 +105,8 @@ class Tray(QObject):
     def set_paused(self, paused: bool) -> None:
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(paused)
-        self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
+        self.pause_action.setText(self.tr("Resume indexing") if paused
+                                  else self.tr("Pause indexing"))
         self.pause_action.blockSignals(False)
 
     def notify(self, title: str, text: str, error: bool = False) -> None:
