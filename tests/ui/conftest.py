@@ -124,3 +124,10 @@ def always_ask_the_model(engine, max_tokens: int = 400) -> None:  # noqa: ANN001
 
     engine.services.answerer.max_answer_tokens = max_tokens
     engine.services.answerer.thresholds = Thresholds(skip_model=-9.0, quote=-9.0, keys=0.0)
+
+
+@pytest.fixture(autouse=True)
+def english_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window in its source language whatever the machine's locale (the tests read its
+    English strings); tests/ui/test_i18n.py switches to Chinese where it checks that."""
+    monkeypatch.setenv("ASSISTANT_LANG", "en")
