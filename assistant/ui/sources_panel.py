@@ -10,32 +10,32 @@ Signals:
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from assistant.core.text import stem, stems
+from assistant.core.text import highlight_spans
 from assistant.ui import theme
 from assistant.ui.untrusted import InertBrowser
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
 
 def highlight_words(text: str, question: str, color: str) -> str:
-    """``text`` as HTML with the words of ``question`` (by stem) highlighted."""
-    wanted = stems(question)
-    out, last = [], 0
-    for m in _WORD.finditer(text):
-        out.append(html.escape(text[last:m.start()]))
-        word = m.group(0)
-        if stem(word.lower()) in wanted:
-            out.append(f'<span style="background-color:{color};">{html.escape(word)}</span>')
+    """``text`` as HTML with the terms of ``question`` highlighted, as the text analyzer finds
+    them in each language (stems in English, words and bigrams in Chinese...)."""
+    spans: list[list[int]] = []
+    for start, end in sorted(highlight_spans(text, question)):
+        if spans and start <= spans[-1][1]:  # touching terms: one mark, not a seam of many
+            spans[-1][1] = max(spans[-1][1], end)
         else:
-            out.append(html.escape(word))
-        last = m.end()
+            spans.append([start, end])
+    out, last = [], 0
+    for start, end in spans:
+        out.append(html.escape(text[last:start]))
+        out.append(f'<span style="background-color:{color};">'
+                   f"{html.escape(text[start:end])}</span>")
+        last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 
