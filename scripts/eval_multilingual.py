@@ -250,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=3, help="answers shown per run")
     parser.add_argument("--model", help="GGUF file name in models/ or a path (default: settings)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--commit", help="the commit measured, where the tree is not a git "
+                        "checkout (default: asked of git)")
     args = parser.parse_args(argv)
 
     runs = list(RUNS) if not args.only else [r.strip() for r in args.only.split(",")]
@@ -265,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
     measured = commit_measured(Path(__file__).resolve().parent.parent)
+    if args.commit:  # a tree exported from git (git archive) has no history to ask
+        measured = {"commit": args.commit, "assistant_changed_files": None}
     results = run_all(args.folder, runs, answers, args.seed, args.examples, log)
     report = {**measured, "folder": str(args.folder), "seed": args.seed,
               "seconds": round(time.perf_counter() - started, 1),

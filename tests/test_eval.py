@@ -17,7 +17,6 @@ sys.path.insert(0, str(REPO / "scripts"))
 import eval as squad_eval  # noqa: E402  (scripts/eval.py)
 import eval_multilingual  # noqa: E402
 
-
 # Normalisation -------------------------------------------------------------------------
 
 def test_english_keeps_squad_normalisation():
