@@ -216,7 +216,8 @@ def _run(r1: float, r5: float, anchor1: float | None = None, answers: dict | Non
 
 def test_targets_pass_and_fail_and_stay_unjudged_when_not_measured():
     answers = {"answerable": 10, "contained": 8, "false_abstentions": 1,
-               "answered_without_citation": 0, "language": {"answers": 10, "in_language": 10}}
+               "answered_without_citation": 0,
+               "language": {"answers": 10, "answered": 9, "in_language": 10}}
     results = {"xquad.zh": _run(0.92, 0.99, answers=answers), "xquad.en": _run(0.96, 1.0),
                "xquad.en_over_zh": _run(0.5, 0.85), "cmrc": _run(0.95, 0.99, anchor1=0.97)}
     got = {t["target"]: t["pass"] for t in eval_multilingual.targets(results)}
