@@ -48,11 +48,15 @@ class Database:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.row_factory = sqlite3.Row
+            self.connected(conn)
             self._local.conn = conn
             self._local.epoch = self._epoch
             with self._connections_lock:
                 self._connections.append(conn)
         return conn
+
+    def connected(self, conn: sqlite3.Connection) -> None:
+        """Set up a new connection (functions its schema uses); nothing by default."""
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

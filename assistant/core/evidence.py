@@ -28,7 +28,6 @@ from assistant.core.text import (
     negated,
     numbers_as_digits,
     sentence_spans,
-    stem,
     stems,
     terms,
     words,
@@ -216,12 +215,10 @@ class EvidenceFinder:
         return spans, vectors
 
     def _weights(self, question: str) -> dict[str, float]:
-        """Each question word's stem, weighted by how rare the word is in the index."""
+        """Each of the question's terms, weighted by how rare it is in the index."""
         total = max(1, self.total())
-        out = {}
-        for word in terms(numbers_as_digits(question)):
-            out[stem(word)] = math.log(1 + total / (1 + self.doc_freq(word)))
-        return out
+        return {term: math.log(1 + total / (1 + self.doc_freq(term)))
+                for term in terms(numbers_as_digits(question))}
 
     def find(self, question: str, passages: list[Passage], keep: int | None = None,
              question_vector: np.ndarray | None = None) -> Evidence:
