@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TextIO
 
 from assistant import __version__
 from assistant.core.errors import AssistantError, EmptyQuestionError
+from assistant.core.messages import locale_language, translate
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -766,6 +767,7 @@ def _ask_interactive(services: Any, question: str,
 
 
 def _show_answer(events: Any, out: TextIO) -> Any:
+    from assistant.core.text import detect_language
     from assistant.core.types import AnswerDone, SourcesFound, TokenStreamed
 
     tty = out.isatty()
@@ -781,21 +783,23 @@ def _show_answer(events: Any, out: TextIO) -> Any:
             draft += event.text
         elif isinstance(event, AnswerDone):
             done = event
+            lang = detect_language(event.question)  # the answer speaks the question's language
             if draft:
                 out.write("\n")
                 if not _erase(draft, out):
-                    out.write("\nChecked against your documents:\n")
+                    out.write("\n" + translate("Checked against your documents:", lang) + "\n")
             out.write(event.answer + "\n")
             if event.abstained:
                 if passages:
-                    out.write("\nClosest passages (they don't answer it):\n")
+                    out.write("\n" + translate("Closest passages (they don't answer it):", lang)
+                              + "\n")
                     for p in passages[:3]:
                         out.write(f"  - {_display(p.path)}{_page(p.page)}\n")
             else:
                 if event.unsupported:
-                    out.write("(Not backed by your documents: "
+                    out.write("(" + translate("Not backed by your documents", lang) + ": "
                               + "; ".join(f"\"{c}\"" for c in event.unsupported) + ")\n")
-                out.write("\nSources:\n")
+                out.write("\n" + translate("Sources:", lang) + "\n")
                 for c in event.citations:
                     snippet = " ".join(c.text.split())[:90]
                     out.write(f"[{c.n}] {_display(c.path)}{_page(c.page)}  \"{snippet}…\"\n")
@@ -861,7 +865,8 @@ def cmd_search(services: Any, args: argparse.Namespace) -> int:
         print(json.dumps(results))
         return EXIT_OK
     if not results:
-        print("No passages found. Index some documents first: assistant index PATH")
+        print(translate("No passages found. Index some documents first: assistant index PATH",
+                        locale_language()))
     for r in results:
         text = " ".join(r["text"].split())
         print(f"{r['rank']}. {_display(r['path'])}{_page(r['page'])}  (score {r['score']:.4f})")

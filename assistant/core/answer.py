@@ -26,8 +26,8 @@ from assistant.core.evidence import (
     heading_like,
 )
 from assistant.core.llm import GenerationCancelled, LocalGenerator
-from assistant.core.prompting import NOT_FOUND, evidence_messages, judge_messages
-from assistant.core.text import stems, terms
+from assistant.core.prompting import evidence_messages, judge_messages, not_found
+from assistant.core.text import detect_language, is_cjk, stems, terms
 from assistant.core.types import (
     FAILED,
     READY,
@@ -50,7 +50,7 @@ from assistant.core.verify import (
 EVIDENCE_SENTENCES = 3  # sentences the model reads
 
 # Small models sometimes carry on by writing the next question or source themselves.
-STOP = ["\nQuestion:", "Question:", "\nSources:"]
+STOP = ["\nQuestion:", "Question:", "\nSources:", "问题：", "\n资料："]
 
 # How models say they can't answer from the sources.
 # How models say they can't answer from the sources: a refusal is a sentence of its own
@@ -74,12 +74,25 @@ _DECLINE = re.compile(
     r")",
     re.IGNORECASE,
 )
+# The same in Chinese: "资料中没有提到…", "无法回答", "抱歉，…".
+_DECLINE_ZH = re.compile(
+    r"^\W*(?:抱歉|对不起|很遗憾|根据(?:资料|文档|来源)[，,]?)?\W*(?:"
+    r"(?:我)?(?:无法|不能|没有办法|没法)(?:从\S{0,6})?(?:找到|回答|确定|得知|判断|提供)"
+    r"|(?:所给|提供的)?(?:资料|文档|来源|上下文|文本|段落|内容)(?:中|里)?(?:并)?(?:没有|未|不)"
+    r"(?:提到|提及|包含|说明|给出|涉及|回答)"
+    r"|没有(?:相关|足够)?(?:的)?(?:信息|内容|资料|答案)"
+    r"|(?:我)?不知道|找不到)")
 
 
 # Words that point back to an earlier turn ("And who founded it?").
 _BACK_REFERENCES = frozenset(
     "it its they them their theirs he him his she her hers this that these those there "
     "then same former latter one".split())
+
+# Chinese pronouns and demonstratives ("它是哪一年建成的？").
+_ZH_BACK_REFERENCE = re.compile("它们|他们|她们|它|他|她|这个|那个|这些|那些|该|其|此")
+_BACK_REFERENCES = _BACK_REFERENCES | {"它们", "他们", "她们", "它", "他", "她", "这个", "那个",
+                                       "这些", "那些", "该", "其", "此"}
 
 History = list[tuple[str, str]]  # earlier (question, answer) pairs, oldest first
 
@@ -90,6 +103,8 @@ def contextual_query(question: str, history: History | None) -> str:
     if not history:
         return question
     words = set(re.findall(r"\w+", question.lower()))
+    if is_cjk(question):
+        words = set(_ZH_BACK_REFERENCE.findall(question))
     if words & _BACK_REFERENCES or len(terms(question)) <= 2:
         return f"{question} {history[-1][0]}"
     return question
@@ -99,7 +114,8 @@ def declines(draft: str) -> bool:
     """The model says it can't answer: decided on the draft's opening sentence and its form,
     so "The NDA says no information may be shared" is not taken for a refusal."""
     sentences = split_sentences(draft)
-    return bool(_DECLINE.search(sentences[0] if sentences else draft))
+    first = sentences[0] if sentences else draft
+    return bool(_DECLINE.search(first) or _DECLINE_ZH.search(first))
 
 
 def answers_question(draft: str, question: str) -> bool:
@@ -110,7 +126,8 @@ def answers_question(draft: str, question: str) -> bool:
 
 
 _PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+to\s+(?:this|the)\s+question)?"
-                       r"\s+is\s*:\s*|^\s*answer\s*:\s*", re.IGNORECASE)
+                       r"\s+is\s*:\s*|^\s*answer\s*:\s*|^\s*(?:答案是|答案|回答|答)\s*[:：]\s*",
+                       re.IGNORECASE)
 
 
 def _without_trailing_chatter(att: Attribution) -> Attribution:
@@ -300,6 +317,7 @@ class Answerer:
     def _answer(self, question: str, cancel: threading.Event,
                 history: History | None = None) -> Iterator[AnswerEvent]:
         t0 = time.perf_counter()
+        not_here = not_found(detect_language(question))  # "not in your documents", in its language
         query = contextual_query(question, history)
         found = self.evidence.find(query, self.retriever.search(query, self.candidates),
                                    keep=self.top_k)
@@ -309,16 +327,16 @@ class Answerer:
         confidence = found.confidence
         th = self.thresholds
         if not passages:
-            yield self._done(question, NOT_FOUND, True, [], timings, t0, "no-documents",
+            yield self._done(question, not_here, True, [], timings, t0, "no-documents",
                              confidence=confidence)
             return
         if th.contrary and confidence.contrary:
-            yield self._done(question, NOT_FOUND, True, [], timings, t0, "contrary",
+            yield self._done(question, not_here, True, [], timings, t0, "contrary",
                              confidence=confidence)
             return
         if (confidence.score < th.skip_model or confidence.keys_found < th.keys
                 or (th.numbers and confidence.numbers_missing)):
-            yield self._done(question, NOT_FOUND, True, [], timings, t0, "not-relevant",
+            yield self._done(question, not_here, True, [], timings, t0, "not-relevant",
                              confidence=confidence)
             return
         if cancel.is_set():
@@ -359,7 +377,7 @@ class Answerer:
         # The judge is asked only when something would be shown: its "no" then abstains.
         if (answers or quotes) and self._judged_no(th, confidence, question, best.text,
                                                     earlier):
-            yield self._done(question, NOT_FOUND, True, [], timings, t0, "judged", draft,
+            yield self._done(question, not_here, True, [], timings, t0, "judged", draft,
                              confidence=confidence)
             return
         if answers:
@@ -382,7 +400,7 @@ class Answerer:
                              confidence=confidence)
             return
         reason = "model-declined" if declined or not draft else "unsupported"
-        yield self._done(question, NOT_FOUND, True, [], timings, t0, reason, draft,
+        yield self._done(question, not_here, True, [], timings, t0, reason, draft,
                          confidence=confidence)
 
     def _judged_no(self, th: Thresholds, confidence: Confidence, question: str,

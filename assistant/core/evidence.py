@@ -24,12 +24,15 @@ from typing import Any
 import numpy as np
 
 from assistant.core.text import (
+    SENTENCE_END,
+    is_cjk,
     key_stems,
     negated,
     numbers_as_digits,
     sentence_spans,
     stems,
     terms,
+    word_count,
     words,
 )
 from assistant.core.types import Passage
@@ -52,7 +55,16 @@ _ASKS = [
     (re.compile(r"^\s*(what|which)\s+(percentage|percent|number|amount|proportion)\b", re.I),
      "number"),
     (re.compile(r"^\s*who(m|se)?\b", re.I), "name"),
+    # Chinese asks anywhere in the sentence ("OpenAI 的吞吐量提升了多少？").
+    (re.compile(r"温度|多热|多冷|几度"), "temperature"),
+    (re.compile(r"哪一?年|什么时候|何时|哪一?天|几月|几号|哪个?世纪|什么时间|哪个?时期|哪个?朝代|"
+                r"哪一?年代"), "time"),
+    (re.compile(r"多少|几[个位名次种岁年天倍项条件]|多[大长高远重久深宽厚]|百分之几|比例"),
+     "number"),
+    (re.compile(r"谁|哪位|什么人"), "name"),
 ]
+_ZH_NUMERALS = re.compile("[零〇一二两三四五六七八九十百千万亿半倍几]")
+_ZH_TIME = re.compile("[年月日]|世纪|朝|代|时期|以前|之后|期间")
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()
 
@@ -73,10 +85,12 @@ def has_kind(text: str, kind: str, question: str = "") -> bool:
     if not kind:
         return True
     if kind == "temperature":
-        return any(ch.isdigit() for ch in text) and bool(_DEGREES.search(text))
+        return any(ch.isdigit() for ch in text) and bool(_DEGREES.search(text) or "度" in text)
     if kind in ("time", "number"):
         if any(ch.isdigit() for ch in text):
             return True
+        if is_cjk(text):
+            return bool(_ZH_NUMERALS.search(text) or kind == "time" and _ZH_TIME.search(text))
         lowered = set(words(text))
         if kind == "time" and (lowered & set(_MONTHS) or lowered & {
                 "century", "decade", "year", "years", "today", "ago", "during", "until"}):
@@ -87,6 +101,8 @@ def has_kind(text: str, kind: str, question: str = "") -> bool:
             "million", "billion", "half", "dozen", "several", "few", "third", "thirds",
             "quarter", "quarters", "fifth", "fifths", "tenth", "tenths", "percent", "dozens",
             "hundreds", "thousands", "millions", "billions", "twice", "double", "triple"})
+    if is_cjk(text):  # no capitals to tell a name by
+        return True
     asked = {w.lower() for w in re.findall(r"\w+", question)}
     names = [w for i, w in enumerate(re.findall(r"\w+", text))
              if w[0].isupper() and w.lower() not in asked and i > 0]
@@ -105,6 +121,10 @@ _OPPOSITES = [
     ("include", "exclude"), ("included", "excluded"), ("internal", "external"),
     ("private", "public"), ("minor", "major"), ("won", "lost"), ("accept", "reject"),
     ("allowed", "forbidden"), ("success", "failure"),
+    # Chinese, as the analyzer's bigrams
+    ("最大", "最小"), ("最多", "最少"), ("最早", "最晚"), ("最高", "最低"), ("最长", "最短"),
+    ("之前", "之后"), ("以前", "以后"), ("增加", "减少"), ("上升", "下降"), ("提高", "降低"),
+    ("第一", "最后"), ("内部", "外部"), ("输入", "输出"), ("成功", "失败"), ("允许", "禁止"),
 ]
 OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
@@ -131,18 +151,17 @@ def contrary(question: str, evidence: list[str]) -> bool:
 def _statement(text: str) -> bool:
     """A sentence that can say something: not a heading or a lone label."""
     stripped = text.lstrip()
-    return len(words(text)) >= 4 and not stripped.startswith("#")
+    return word_count(text) >= 4 and not stripped.startswith("#")
 
 
 HEADING_WORDS = 8  # a line this short without closing punctuation is a heading or a label
-SENTENCE_END = ".!?:;\"')”’»…"
 
 
 def heading_like(text: str) -> bool:
     """"3. Hot and cold composting" on its own line: kept as context for the model (it
     names the section), never quoted as an answer."""
     stripped = text.strip()
-    return len(words(stripped)) <= HEADING_WORDS and stripped[-1:] not in SENTENCE_END
+    return word_count(stripped) <= HEADING_WORDS and stripped[-1:] not in SENTENCE_END
 
 
 @dataclass

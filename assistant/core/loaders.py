@@ -342,6 +342,7 @@ def load_pdf(path: Path, data: bytes) -> Document:
             # Blanks ending lines go (line by line: the pattern "[ \t]+\n" reads a long
             # run of blanks again from each of its characters)
             text = "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip()
+            text = _joined_cjk(text)
             if text:
                 sections.append(Section(text, offset, number))
                 offset += len(text) + len(PAGE_SEPARATOR)
@@ -361,6 +362,22 @@ def load_pdf(path: Path, data: bytes) -> Document:
             f"{path.name} has {pages} page(s) but no text layer (scanned? it needs OCR)",
         )
     return Document(str(path), _pdf_title(reader) or title_for(path), sections)
+
+
+_CJK_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{_CJK_CHAR}]) (?=[{_CJK_CHAR}])")
+_CJK_PAIR = re.compile(f"[{_CJK_CHAR}](?=[{_CJK_CHAR}])")
+
+
+def _joined_cjk(text: str) -> str:
+    """A page whose Chinese or Japanese characters come out of the text layer one space
+    apart (some PDF writers place each glyph on its own), written as it reads: the spaces
+    between two such characters go when most neighbouring pairs have one, since Chinese puts
+    no space between words. Pages that only sometimes have one are left as they are."""
+    gaps = len(_CJK_GAP.findall(text))
+    if gaps < 8 or gaps < 2 * len(_CJK_PAIR.findall(text)):
+        return text
+    return _CJK_GAP.sub("", text)
 
 
 def _pdf_title(reader: object) -> str:

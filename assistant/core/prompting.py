@@ -3,35 +3,56 @@ budget, then the question."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant.core.messages import translate
+from assistant.core.text import detect_language
 from assistant.core.types import Passage
 
+_WIDE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
 NOT_FOUND = "I can't find the answer to that in your documents."
+
+LANGUAGE_NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French",
+                  "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "ru": "Russian",
+                  "ar": "Arabic", "he": "Hebrew", "zh": "Chinese", "ja": "Japanese",
+                  "ko": "Korean"}
+
+
+def not_found(lang: str) -> str:
+    """"Not in your documents", in the question's language where the catalog has it."""
+    return translate(NOT_FOUND, lang)
 
 # Tokens the chat template adds around messages (role markers etc.), with some slack.
 TEMPLATE_OVERHEAD = 48
 MIN_SOURCE_TOKENS = 48
 
 
-def source_header(n: int, passage: Passage) -> str:
+def source_header(n: int, passage: Passage, lang: str = "en") -> str:
     name = Path(passage.path).name
-    where = f", page {passage.page}" if passage.page is not None else ""
+    where = (", " + translate("page {page}", lang, page=passage.page)
+             if passage.page is not None else "")
     heading = f" — {passage.heading}" if passage.heading else ""
     return f"[{n}] {name}{where}{heading}"
 
 
 def _cut_to_tokens(text: str, limit: int, count_tokens: Callable[[str], int]) -> str:
-    words = text.split(" ")
-    lo, hi = 0, len(words)
-    while lo < hi:  # longest prefix of words within the limit
+    """The longest start of ``text`` within ``limit`` tokens, cut at a word: at a space, or
+    anywhere in text written without spaces (Chinese, Japanese)."""
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix within the limit
         mid = (lo + hi + 1) // 2
-        if count_tokens(" ".join(words[:mid])) <= limit:
+        if count_tokens(text[:mid]) <= limit:
             lo = mid
         else:
             hi = mid - 1
-    return " ".join(words[:lo]) + " …"
+    if lo < len(text):
+        space = text.rfind(" ", 0, lo + 1)
+        if space > 0 and (lo - space < 40 or not _WIDE.search(text, space, lo)):
+            lo = space
+    return text[:lo].rstrip() + " …"
 
 
 EVIDENCE_PROMPT = (
@@ -39,6 +60,23 @@ EVIDENCE_PROMPT = (
     "that answers exactly what is asked, in the words of the sources. "
     f'If the sources do not answer it, reply only: "{NOT_FOUND}"'
 )
+# A question in another language is answered in it: a small model follows an instruction in
+# the question's own language best (Chinese), or a named language at the end (others).
+PROMPTS = {
+    "zh": ("只根据编号的资料回答问题。用一句简短的中文回答问题问的内容，尽量使用资料中的原话。"
+           f"如果资料没有回答这个问题，只回复：“{not_found('zh')}”"),
+}
+LABELS = {"zh": ("资料：", "问题：", "前一个问题：", "问题（接着前一个问题）：")}
+_LABELS_EN = ("Sources:", "Question:", "Earlier question:", "Question (follows on from it):")
+
+
+def evidence_prompt(lang: str) -> str:
+    if lang in PROMPTS:
+        return PROMPTS[lang]
+    if lang in LANGUAGE_NAMES and lang != "en":
+        return (EVIDENCE_PROMPT + f" Write the answer in {LANGUAGE_NAMES[lang]}, the language "
+                "of the question.")
+    return EVIDENCE_PROMPT
 
 
 # Asked on its own after the model's draft (see Answerer._judge): the best evidence sentence
@@ -63,16 +101,19 @@ def evidence_messages(question: str, blocks: list[tuple[Passage, str]],
                       count_tokens: Callable[[str], int], budget: int,
                       earlier_question: str = "") -> list[dict[str, str]]:
     """A short prompt: the few sentences that hold the answer, numbered by passage, within
-    ``budget`` prompt tokens (the last ones are cut at a word, or left out, when needed)."""
-    question_part = f"Question: {question.strip()}"
+    ``budget`` prompt tokens (the last ones are cut at a word, or left out, when needed),
+    in the question's language."""
+    lang = detect_language(question)
+    sources, asked, earlier, follows = LABELS.get(lang, _LABELS_EN)
+    system = evidence_prompt(lang)
+    question_part = f"{asked} {question.strip()}"
     if earlier_question:
-        question_part = (f"Earlier question: {earlier_question.strip()}\n"
-                         f"Question (follows on from it): {question.strip()}")
-    used = (count_tokens(EVIDENCE_PROMPT) + count_tokens(question_part) + TEMPLATE_OVERHEAD
-            + 8)
+        question_part = (f"{earlier} {earlier_question.strip()}\n"
+                         f"{follows} {question.strip()}")
+    used = (count_tokens(system) + count_tokens(question_part) + TEMPLATE_OVERHEAD + 8)
     parts = []
     for n, (passage, text) in enumerate(blocks, start=1):
-        header = source_header(n, passage)
+        header = source_header(n, passage, lang)
         block = f"{header}\n{text}"
         cost = count_tokens(block) + 2
         if used + cost > budget:
@@ -83,5 +124,5 @@ def evidence_messages(question: str, blocks: list[tuple[Passage, str]],
             cost = count_tokens(block) + 2
         parts.append(block)
         used += cost
-    user = "Sources:\n\n" + "\n\n".join(parts) + f"\n\n{question_part}"
-    return [{"role": "system", "content": EVIDENCE_PROMPT}, {"role": "user", "content": user}]
+    user = f"{sources}\n\n" + "\n\n".join(parts) + f"\n\n{question_part}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]

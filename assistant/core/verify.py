@@ -22,9 +22,10 @@ _MARKER = re.compile(r"\s*\[(\d{1,2})(?:\s*,\s*\d{1,2})*\]")
 _MARKER_NUMS = re.compile(r"\d{1,2}")
 # "…in 2019. [1] Paid…": a marker a model put after the full stop belongs to the sentence
 # before it.
-_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\])+)")
+_MARKER_AFTER_STOP = re.compile(r"([.!?。！？])((?:\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\])+)")
 _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
-_CLAUSE = re.compile(r";\s+|,?\s+(?:and|but|while|whereas|which|because)\s+|,\s+", re.I)
+_CLAUSE = re.compile(r";\s+|,?\s+(?:and|but|while|whereas|which|because)\s+|,\s+|[，；]\s*"
+                     r"|[，]?(?:但是|而且|并且|因为|所以)", re.I)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -75,7 +76,8 @@ class _Claim:
 # Words about the answer rather than about the world ("The answer to this question is:",
 # "According to the sources, ..."): they are not claims a passage has to hold.
 META = stems("answer answers question questions source sources according based information "
-             "provided text document documents context passage passages mentioned stated says")
+             "provided text document documents context passage passages mentioned stated says") \
+    | stems("答案 问题 来源 根据 资料 文档 信息 提供 提到 段落 文本 上下文")
 
 
 def _claims(sentence: str, question_stems: set[str]) -> list[_Claim]:
@@ -167,7 +169,7 @@ def with_markers(sentence: str, numbers: list[int]) -> str:
     if not numbers:
         return sentence
     marks = "".join(f"[{n}]" for n in numbers)
-    m = re.search(r"[.!?]+[\"')\]]*$", sentence)
+    m = re.search(r"[.!?。！？]+[\"')\]”」』）]*$", sentence)
     if m:
         return f"{sentence[: m.start()]} {marks}{sentence[m.start():]}"
     return f"{sentence} {marks}"

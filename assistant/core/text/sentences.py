@@ -22,7 +22,7 @@ _NUMBERING = re.compile(r"\s*\d{1,3}[.)]")
 _WORD = re.compile(r"\w")
 HEADING_CHARS = 60
 # What ends a sentence or a clause (a line ending in one is not a heading).
-SENTENCE_END = ".!?:;\"')”’»…。！？；：，、」』）"
+SENTENCE_END = ".!?:;\"')”’»…。！？；：」』）"
 
 
 def _line_breaks(text: str) -> list[int]:
