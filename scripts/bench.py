@@ -3,7 +3,9 @@
     python scripts/bench.py [--data ../shared/eval/squad2-dev.json] [--queries 50] [--answers 5]
 
 - indexing: chunks/s through the whole indexer, and its ratio to a bare
-  ``SentenceTransformer.encode`` of the same chunk texts in the same run (model loaded first);
+  ``SentenceTransformer.encode`` (or the e5 embedder's own ``encode``) of the same chunk
+  texts in the same run (model loaded first); ``--embedder-compare``: multilingual-e5-small
+  against all-MiniLM-L6-v2 indexing the same corpus (chunks/s, in the order A B B A);
 - retrieval: query latency p50/p95 (embed + dense + BM25 + fusion);
 - rescan: a second pass over N unchanged files (time, files/s);
 - watch latency: from saving an edited file to its new text being searchable;
@@ -110,18 +112,24 @@ def token_figures(services) -> dict:
     ).fetchall()
     if not rows:
         return {}
-    tokenizer = services.embedder.model.tokenizer
-    limit = services.embedder.model.max_seq_length
+    embedder = services.embedder
+    limit = embedder.max_seq_length
+    if is_sentence_transformers(embedder):
+        tokenizer = embedder.model.tokenizer
 
-    def count(texts: list[str]) -> list[int]:
-        ids = tokenizer(texts, add_special_tokens=True, truncation=True,
-                        max_length=limit)["input_ids"]
-        return [len(i) for i in ids]
+        def count(texts: list[str]) -> list[int]:
+            ids = tokenizer(texts, add_special_tokens=True, truncation=True,
+                            max_length=limit)["input_ids"]
+            return [len(i) for i in ids]
+    else:  # e5: its own tokens, with <s>, </s> and the "passage: " prefix
+        from assistant.core.e5_embedding import SPECIAL_AND_PREFIX as extra
+
+        def count(texts: list[str]) -> list[int]:
+            return [min(limit, embedder.count_tokens(t) + extra) for t in texts]
 
     embedded = count([f"{c}\n{x}" if c else x for _, _, _, c, x in rows])
     contexts = [c for _, _, _, c, _ in rows]
-    prefix = [len(i) - 2 for i in tokenizer([c for c in contexts if c],
-                                            add_special_tokens=True)["input_ids"]]
+    prefix = [n - 2 for n in count([c for c in contexts if c])]
     # Source characters: each file's union of chunk spans; overlap: chunk characters that
     # the previous chunk of the same file already covered.
     source = overlap = chunk_chars = 0
@@ -233,12 +241,22 @@ def indexed_texts(services) -> list[str]:  # noqa: ANN001
     return [f"{c}\n{x}" if c else x for c, x in rows]
 
 
+def is_sentence_transformers(embedder) -> bool:  # noqa: ANN001
+    from assistant.core.e5_embedding import E5Embedder
+
+    return not isinstance(embedder, E5Embedder)
+
+
 def bare_encode(services, texts: list[str]) -> float:  # noqa: ANN001
     """Seconds for one sentence-transformers encode call of ``texts`` (it sorts them by
-    length itself), in the indexer's batch size: the speed the indexer is measured against."""
+    length itself), in the indexer's batch size: the speed the indexer is measured against
+    (e5: its embedder's encode, which has no padding to sort against)."""
     t = time.perf_counter()
-    services.embedder.model.encode(texts, batch_size=services.embedder.batch_size,
-                                   normalize_embeddings=True, show_progress_bar=False)
+    if is_sentence_transformers(services.embedder):
+        services.embedder.model.encode(texts, batch_size=services.embedder.batch_size,
+                                       normalize_embeddings=True, show_progress_bar=False)
+    else:
+        services.embedder.encode(texts)
     return time.perf_counter() - t
 
 
@@ -251,15 +269,49 @@ def sorted_encode(services, texts: list[str]) -> float:  # noqa: ANN001
     """Seconds to encode ``texts`` sorted by their length in word pieces, the indexer's batch
     size at a time: a stricter yardstick than :func:`bare_encode`, whose sort by characters
     leaves more padding in its batches (counting the word pieces is not timed)."""
-    tokenizer = services.embedder.model.tokenizer
-    pieces = [len(i) for i in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    embedder = services.embedder
+    if is_sentence_transformers(embedder):
+        tokenizer = embedder.model.tokenizer
+        pieces = [len(i) for i in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    else:
+        pieces = [embedder.count_tokens(t) for t in texts]
     ordered = [t for _, t in sorted(zip(pieces, texts, strict=True), reverse=True)]
-    step = max(1, services.embedder.batch_size)
+    step = max(1, embedder.batch_size)
     t = time.perf_counter()
     for i in range(0, len(ordered), step):
-        services.embedder.model.encode(ordered[i:i + step], batch_size=step,
-                                       normalize_embeddings=True, show_progress_bar=False)
+        if is_sentence_transformers(embedder):
+            embedder.model.encode(ordered[i:i + step], batch_size=step,
+                                  normalize_embeddings=True, show_progress_bar=False)
+        else:
+            embedder.encode(ordered[i:i + step])
     return time.perf_counter() - t
+
+
+def bench_embedders(tmp: Path, docs: Path) -> dict:
+    """multilingual-e5-small against all-MiniLM-L6-v2 indexing the same files, each on a
+    fresh index, in the order A B B A (this machine's speed drifts between minutes); each
+    model is loaded before its timings."""
+    from assistant.core.e5_embedding import E5Embedder
+    from assistant.core.embedding import Embedder
+
+    embedders = {"all-MiniLM-L6-v2": Embedder(), "multilingual-e5-small": E5Embedder()}
+    for e in embedders.values():
+        e.encode(["warm up"])
+    runs: dict[str, list[float]] = {name: [] for name in embedders}
+    chunks: dict[str, int] = {}
+    for r, name in enumerate(("all-MiniLM-L6-v2", "multilingual-e5-small",
+                              "multilingual-e5-small", "all-MiniLM-L6-v2")):
+        services = fresh_services(tmp / f"data-compare-{r}", embedders[name], model=name)
+        took, summary = timed_index(services, docs)
+        services.close()
+        runs[name].append(round(summary.embedded_chunks / took, 2))
+        chunks[name] = summary.embedded_chunks
+    mean = {name: sum(v) / len(v) for name, v in runs.items()}
+    return {"chunks": chunks, "chunks_per_s_each_run": runs,
+            "chunks_per_s": {k: round(v, 2) for k, v in mean.items()},
+            "e5_to_minilm": round(mean["multilingual-e5-small"] / mean["all-MiniLM-L6-v2"], 3),
+            "threads": {name: e.threads for name, e in embedders.items()},
+            "batch_size": {name: e.batch_size for name, e in embedders.items()}}
 
 
 def bench_indexing_rounds(make_services, docs: Path, rounds: int) -> dict:  # noqa: ANN001
@@ -441,14 +493,17 @@ def bench_rescan(services, folder: Path, n: int) -> dict:
             "rescan_unchanged": again.unchanged, "rescan_embedded": again.embedded_chunks}
 
 
-def fresh_services(data_dir: Path, embedder, **store):  # noqa: ANN001, ANN003, ANN201
-    """Services on a data dir of their own (nothing indexed before), sharing ``embedder``;
-    ``store`` overrides store settings (mode="server", port=...)."""
+def fresh_services(data_dir: Path, embedder, model: str = "", **store):  # noqa: ANN001, ANN003, ANN201
+    """Services on a data dir of their own (nothing indexed before), sharing ``embedder``
+    (``model``: the embedding.model setting it is, default: the settings'); ``store``
+    overrides store settings (mode="server", port=...)."""
     from assistant.config import load_settings
     from assistant.services import Services
 
     own = load_settings()
     own.data_dir = str(data_dir)
+    if model:
+        own.embedding.model = model
     for key, value in store.items():
         setattr(own.store, key, value)
     return Services(own, embedder=embedder)
@@ -909,6 +964,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-server", type=int, default=0,
                         help="answers timed through llama-cpp-python's server on loopback "
                         "beside the model in process (this many questions)")
+    parser.add_argument("--embedder", choices=("multilingual-e5-small", "all-MiniLM-L6-v2"),
+                        help="the embedding model of every figure (default: settings)")
+    parser.add_argument("--embedder-compare", action="store_true",
+                        help="also index the corpus with each embedding model (A B B A)")
     parser.add_argument("--popup-trials", type=int, default=10,
                         help="quick-ask popups and hand-overs timed in the running app (0: skip)")
     args = parser.parse_args(argv)
@@ -916,6 +975,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["ASSISTANT_HOME"] = str(Path(tmp) / "home")
         if args.model:
             os.environ["ASSISTANT_LLM__MODEL"] = args.model
+        if args.embedder:
+            os.environ["ASSISTANT_EMBEDDING__MODEL"] = args.embedder
         from assistant.services import Services
 
         docs = Path(tmp) / "docs"
@@ -924,7 +985,10 @@ def main(argv: list[str] | None = None) -> int:
         services = Services()
         report = {"corpus": str(args.data if args.data.is_file() else "resources/sample-docs"),
                   "cpu_count": os.cpu_count()}
+        report["embedder"] = services.embedder.name
         report["indexing"] = bench_indexing(services, docs)
+        if args.embedder_compare:
+            report["indexing_by_embedder"] = bench_embedders(Path(tmp), docs)
         if args.corpora:
             sentences = eval_sentences(args.data)
             for name, folder in (
