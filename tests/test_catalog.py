@@ -173,3 +173,33 @@ def test_a_failure_naming_a_file_that_is_not_utf8_is_kept(tmp_path: Path) -> Non
     cat.mark_failed(path, "corrupt", f"{Path(path).name} is not a readable PDF")
     record = cat.file(path)
     assert record.state == "failed" and record.error == "caf\\xe9.pdf is not a readable PDF"
+
+
+def test_an_index_of_another_analyzer_is_rebuilt_and_a_damaged_one_repaired(
+        tmp_path: Path) -> None:
+    """A catalog whose full-text index was built by an older analyzer (FTS5's own porter
+    tokens, schema 3) is re-analysed when opened: Chinese is then found by its words."""
+    import sqlite3
+
+    db = tmp_path / "c.sqlite3"
+    cat = Catalog(db)
+    fid = cat.ensure_file("/docs/简介.md")
+    cat.replace_chunks(fid, chunks("单节点吞吐量提升200%", "bananas are yellow"), "h1" * 8, 10, 1)
+    cat.close()
+    con = sqlite3.connect(db)  # what the porter-tokenized catalog held
+    con.executescript("""
+        DROP TRIGGER chunks_ai; DROP TRIGGER chunks_ad; DROP TABLE chunks_fts;
+        DROP VIEW chunks_terms; DELETE FROM meta WHERE key = 'analyzer';
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(text, context, content='chunks',
+            content_rowid='rowid', tokenize='porter unicode61');
+        INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild');""")
+    con.close()
+    cat = Catalog(db)
+    assert [c for c, _ in cat.bm25('"吞吐"', 5)] == [chunk_id(fid, "h1" * 8, 0)]
+    assert cat.check_fts()
+    cat.db.execute("DELETE FROM chunks_fts_docsize WHERE id = (SELECT MIN(id) FROM "
+                   "chunks_fts_docsize)")  # one row of the index lost
+    assert not cat.check_fts()  # rebuilt
+    assert cat.check_fts() and [c for c, _ in cat.bm25('"banana"', 5)] == [
+        chunk_id(fid, "h1" * 8, 1)]
+    cat.close()

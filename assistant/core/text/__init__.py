@@ -16,6 +16,7 @@ from assistant.core.text.analysis import (
     Term,
     analyse,
     detect_language,
+    index_terms,
     is_cjk,
     language,
     surface_words,
@@ -80,12 +81,6 @@ def terms(text: str, lang: str | None = None) -> list[str]:
     """The content terms of ``text`` (stems, CJK bigrams), in order, without duplicates and
     without stop words: what a search for ``text`` looks for in the full-text index."""
     return list(dict.fromkeys(t.term for t in _content(text, lang)))
-
-
-def index_terms(text: str) -> str:
-    """What the full-text index holds for a passage: every term, separated by spaces (FTS5's
-    unicode61 then only splits at the spaces; stop words are kept, as BM25 weighs them)."""
-    return " ".join(t.term for t in analyse(text))
 
 
 def stems(text: str) -> set[str]:

@@ -46,8 +46,10 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 _HEBREW = re.compile("[\u0590-\u05ff]")
 _LETTER = re.compile(r"[^\W\d_]")
+_LATIN_WORD = re.compile(r"[^\W\d_]+")
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
+_LATIN_CODES = frozenset(lang.code for lang in LATIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,37 +64,64 @@ class Term:
 
 # Language -------------------------------------------------------------------------------
 
+_OTHER_SCRIPT = re.compile(f"[{_CJK}{_HANGUL}\u0400-\u04ff\u0590-\u06ff\u0750-\u077f]")
+
+
+def _script(ch: str) -> str:
+    o = ord(ch)
+    if 0x0400 <= o <= 0x04FF:
+        return "ru"
+    if 0x0590 <= o <= 0x05FF:
+        return "he"
+    if 0x0600 <= o <= 0x06FF or 0x0750 <= o <= 0x077F:
+        return "ar"
+    if _HANGUL_CHAR.match(ch):
+        return "ko"
+    if _KANA_CHAR.match(ch):
+        return "kana"
+    return "han"
+
+
 def detect_language(text: str) -> str:
     """The main language of ``text`` as an ISO 639-1 code ("und" when there is no letter).
 
     By script first (Han, kana, Hangul, Cyrillic, Arabic, Hebrew: counted over a sample of
     the text); text in the Latin alphabet by its stop words (English when none is clear)."""
-    sample = text[:4000]
+    sample = text[:2000]
+    if sample.isascii():
+        return _latin_language(sample) if _LETTER.search(sample) else "und"
     letters = len(_LETTER.findall(sample))
     if not letters:
         return "und"
-    kana = len(_KANA_CHAR.findall(sample))
-    han = len(_HAN_CHAR.findall(sample))
-    hangul = len(_HANGUL_CHAR.findall(sample))
-    counts = {"ja": kana + (han if kana * 10 >= han else 0), "zh": han if kana * 10 < han else 0,
-              "ko": hangul, "ru": len(_CYRILLIC.findall(sample)),
-              "ar": len(_ARABIC.findall(sample)), "he": len(_HEBREW.findall(sample))}
+    counts = dict.fromkeys(("ru", "he", "ar", "ko", "kana", "han"), 0)
+    for ch in _OTHER_SCRIPT.findall(sample):
+        counts[_script(ch)] += 1
+    kana, han = counts.pop("kana"), counts.pop("han")
+    if kana * 10 >= han and kana:
+        counts["ja"] = kana + han
+    else:
+        counts["zh"] = han
     script, n = max(counts.items(), key=lambda kv: kv[1])
     if n * 5 >= letters:  # a fifth of the letters: enough for a passage or a question
         return script
     return _latin_language(sample)
 
 
+# word -> the Latin-alphabet languages it is a stop word of
+_STOP_LANGUAGES: dict[str, list[str]] = {}
+for _lang in LATIN:
+    for _w in _lang.stopwords:
+        _STOP_LANGUAGES.setdefault(_w, []).append(_lang.code)
+
+
 def _latin_language(text: str) -> str:
-    words = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
-    if not words:
-        return "en"
-    best, best_hits = ENGLISH.code, 0
-    for lang in LATIN:
-        hits = sum(1 for w in words if w in lang.stopwords)
-        if hits > best_hits:
-            best, best_hits = lang.code, hits
-    return best
+    votes: dict[str, int] = {}
+    for w in _LATIN_WORD.findall(text[:1000].lower()):
+        for code in _STOP_LANGUAGES.get(w, ()):
+            votes[code] = votes.get(code, 0) + 1
+    if not votes:
+        return ENGLISH.code
+    return max(votes, key=lambda code: (votes[code], code == ENGLISH.code))  # ties: English
 
 
 def language(code: str) -> Language:
@@ -148,17 +177,25 @@ def _word_language(text_lang: str, word: str) -> str:
 
 
 def _normal(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def analyse(text: str, lang: str | None = None) -> Iterator[Term]:
-    """Every term of ``text`` in order, stop words included (see :func:`content_terms`)."""
-    lang = lang or detect_language(text)
+def _runs(text: str, lang: str) -> Iterator[tuple[int, int, str, bool]]:
+    """(start, end, term, cjk) of every term of ``text``."""
+    latin = lang in _LATIN_CODES
     for m in _RUNS.finditer(text):
         start, end = m.span()
         if m.lastgroup == "word":
-            word = _normal(m.group())
-            yield Term(start, end, word_term(word, _word_language(lang, word)), False)
+            word = m.group()
+            if word.isascii():
+                word = word.lower()
+                word_lang = lang if latin else _word_language(lang, word)
+                yield start, end, word_term(word, word_lang), False
+            else:
+                word = _normal(word)
+                yield start, end, word_term(word, _word_language(lang, word)), False
             continue
         run = m.group()
         if m.lastgroup == "cjk":
@@ -167,10 +204,22 @@ def analyse(text: str, lang: str | None = None) -> Iterator[Term]:
         if len(run) != end - start:  # NFKC joined or split characters: spans per character
             run = "".join(unicodedata.normalize("NFKC", ch)[:1] or ch for ch in m.group())
         if len(run) == 1:
-            yield Term(start, end, run, True)
+            yield start, end, run, True
             continue
         for i in range(len(run) - 1):
-            yield Term(start + i, start + i + 2, run[i:i + 2], True)
+            yield start + i, start + i + 2, run[i:i + 2], True
+
+
+def analyse(text: str, lang: str | None = None) -> Iterator[Term]:
+    """Every term of ``text`` in order, stop words included (see :func:`content_terms`)."""
+    for start, end, term, cjk in _runs(text, lang or detect_language(text)):
+        yield Term(start, end, term, cjk)
+
+
+def index_terms(text: str) -> str:
+    """What the full-text index holds for a passage: every term, separated by spaces (FTS5's
+    unicode61 then only splits at the spaces; stop words are kept, as BM25 weighs them)."""
+    return " ".join([t[2] for t in _runs(text, detect_language(text))])
 
 
 def surface_words(text: str) -> list[str]:
