@@ -241,8 +241,14 @@ def test_ctrl_c_stops_watch_promptly_at_any_moment(tmp_path: Path, assistant_hom
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, err
-    assert "Stopped watching." in out and "Traceback" not in err
+    if moment == "starting" and proc.returncode == 130:
+        # One second in was still before watching began (the imports, on a loaded machine):
+        # nothing was started, and the interruption is reported as one, not as a crash.
+        assert err.strip() == "interrupted" and "Watching" not in out, (out, err)
+    else:
+        assert proc.returncode == 0, err
+        assert "Stopped watching." in out
+    assert "Traceback" not in err
     assert took < 8, took
     status = json.loads(cli_process("status", "--json").stdout)
     assert status["pending"] == 0 or moment != "watching"
