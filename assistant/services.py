@@ -367,7 +367,8 @@ class Services:
             return self.embedder.encode(texts)
 
         return EvidenceFinder(embed, lambda w: self.catalog.doc_freq(w),
-                              lambda: self.catalog.fts_rows())
+                              lambda: self.catalog.fts_rows(),
+                              lambda q: self.embedder.encode_query(q))
 
     @functools.cached_property
     def answerer(self) -> Answerer:

@@ -280,3 +280,24 @@ def test_the_judge_threshold_belongs_to_the_model_it_was_calibrated_on() -> None
     mine = thresholds_for(DEFAULT_MODEL)
     mine.judged = 99.0  # a caller's change stays its own
     assert thresholds_for(DEFAULT_MODEL).judged != 99.0
+
+
+def test_evidence_encodes_the_question_as_a_search() -> None:
+    """An embedder with separate question and passage encodings (e5's "query: " and
+    "passage: ") gets the question through the question's encoder, the sentences through
+    the passages'."""
+    asked: list[str] = []
+    sentences: list[str] = []
+
+    def embed_sentences(texts: list[str]) -> np.ndarray:
+        sentences.extend(texts)
+        return embed(texts)
+
+    def embed_question(text: str) -> np.ndarray:
+        asked.append(text)
+        return embed([text])[0]
+
+    finder = EvidenceFinder(embed_sentences, lambda w: 1, lambda: 100, embed_question)
+    finder.find("When did the bridge open?", PASSAGES)
+    assert asked == ["When did the bridge open?"]
+    assert "When did the bridge open?" not in sentences and sentences

@@ -208,10 +208,14 @@ class EvidenceFinder:
     frequency in the index and ``total()`` the number of passages (for rarity weights)."""
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray],
-                 doc_freq: Callable[[str], int], total: Callable[[], int]):
+                 doc_freq: Callable[[str], int], total: Callable[[], int],
+                 embed_query: Callable[[str], np.ndarray] | None = None):
         self.embed = embed
         self.doc_freq = doc_freq
         self.total = total
+        # The question as the embedder encodes a search (e5 reads "query: " before it and
+        # "passage: " before the sentences); the sentences' encoder when not given.
+        self.embed_query = embed_query or (lambda text: self.embed([text])[0])
         self._cache: OrderedDict[str, tuple[list[tuple[int, int]], np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -245,7 +249,7 @@ class EvidenceFinder:
         if not passages:
             return Evidence([], [], Confidence(0.0, 0.0, 0.0, 0.0, 0, False, asks_for(question),
                                                   False))
-        q = question_vector if question_vector is not None else self.embed([question])[0]
+        q = question_vector if question_vector is not None else self.embed_query(question)
         weights = self._weights(question)
         weight_sum = sum(weights.values()) or 1.0
         scored: list[tuple[float, int, list[Sentence]]] = []
