@@ -3,15 +3,13 @@ budget, then the question."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from assistant.core.messages import translate
 from assistant.core.text import detect_language
+from assistant.core.text.sentences import WIDE_CHAR
 from assistant.core.types import Passage
-
-_WIDE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 NOT_FOUND = "I can't find the answer to that in your documents."
 
@@ -50,7 +48,7 @@ def _cut_to_tokens(text: str, limit: int, count_tokens: Callable[[str], int]) ->
             hi = mid - 1
     if lo < len(text):
         space = text.rfind(" ", 0, lo + 1)
-        if space > 0 and (lo - space < 40 or not _WIDE.search(text, space, lo)):
+        if space > 0 and (lo - space < 40 or not WIDE_CHAR.search(text, space, lo)):
             lo = space
     return text[:lo].rstrip() + " …"
 

@@ -10,6 +10,7 @@ full-text index holds :func:`index_terms` of each passage and is searched with
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from assistant.core.text.analysis import (
     CJK_LANGUAGES,
@@ -62,9 +63,17 @@ def words(text: str) -> list[str]:
     return surface_words(text)
 
 
+@cache
+def _stopwords(lang: str) -> frozenset[str]:
+    """A language's stop words; English's too in Chinese, Japanese and Korean text, which
+    often holds English words."""
+    own = language(lang).stopwords
+    return own | ENGLISH.stopwords if lang in CJK_LANGUAGES else own
+
+
 def _content(text: str, lang: str | None = None) -> list[Term]:
     lang = lang or detect_language(text)
-    stop = language(lang).stopwords | (ENGLISH.stopwords if lang in CJK_LANGUAGES else set())
+    stop = _stopwords(lang)
     out = []
     for t in analyse(text, lang):
         surface = text[t.start:t.end].lower()

@@ -44,7 +44,6 @@ _KANA_CHAR = re.compile(f"[{_KANA}]")
 _HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
-_HEBREW = re.compile("[\u0590-\u05ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LATIN_WORD = re.compile(r"[^\W\d_]+")
 
@@ -211,7 +210,7 @@ def _runs(text: str, lang: str) -> Iterator[tuple[int, int, str, bool]]:
 
 
 def analyse(text: str, lang: str | None = None) -> Iterator[Term]:
-    """Every term of ``text`` in order, stop words included (see :func:`content_terms`)."""
+    """Every term of ``text`` in order, stop words included (``terms`` leaves them out)."""
     for start, end, term, cjk in _runs(text, lang or detect_language(text)):
         yield Term(start, end, term, cjk)
 

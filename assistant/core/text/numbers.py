@@ -30,7 +30,7 @@ _ZH_NUMBER = re.compile(
 
 def _zh_value(run: str) -> int | None:
     if all(ch in _ZH_DIGITS for ch in run):  # 一九四九: read digit by digit
-        return int("".join(str(_ZH_DIGITS[ch]) for ch in run)) if len(run) > 1 or run else None
+        return int("".join(str(_ZH_DIGITS[ch]) for ch in run))
     total, section, digit = 0, 0, None
     for ch in run:
         if ch in _ZH_DIGITS:

@@ -17,7 +17,7 @@ _WIDE_END = r"(?<=[。！？；…])[”’」』）》\]\"')]*\s*(?=\S)|(?<=[؟
 _SENTENCE_END = re.compile(f"{_LATIN_END}|{_WIDE_END}")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LIST_ITEM = re.compile(r"\s*(?:(?:[-*•]|\d{1,3}[.)])\s|\d{1,3}、)")
-_WIDE = re.compile("[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+WIDE_CHAR = re.compile("[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _NUMBERING = re.compile(r"\s*\d{1,3}[.)]")
 _WORD = re.compile(r"\w")
 HEADING_CHARS = 60
@@ -47,7 +47,7 @@ def _width(line: str) -> int:
     """A line's length for the heading test, a CJK character counting as three: a Chinese
     PDF's lines wrap at about 40 characters without punctuation, and a 40-character Chinese
     line says as much as a 120-character English one; a heading is rarely over 20."""
-    return len(line) + 2 * len(_WIDE.findall(line))
+    return len(line) + 2 * len(WIDE_CHAR.findall(line))
 
 
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
