@@ -7,6 +7,7 @@ import pytest
 
 from assistant.core.text import (
     detect_language,
+    flat,
     highlight_spans,
     index_terms,
     key_stems,
@@ -126,3 +127,13 @@ def test_highlights_cover_the_chinese_words_asked_about() -> None:
 def test_word_count_counts_chinese_by_two_characters() -> None:
     assert word_count("知识增强生成实现") == 4
     assert word_count("three plain words") == 3
+
+
+def test_a_chinese_pdf_lines_wrapping_is_undone_on_one_line_but_not_its_headings() -> None:
+    wrapped = ("在罗洛大军到来之前，它的人口与皮卡第 (Picardy) 或法兰西岛没有差别，都被视\n"
+               "为“法兰克人”。")
+    assert flat(f"诺曼人\n{wrapped}") == (
+        "诺曼人 在罗洛大军到来之前，它的人口与皮卡第 (Picardy) 或法兰西岛没有差别，都被视为"
+        "“法兰克人”。")
+    assert flat("hard\nwrapped English") == "hard wrapped English"
+    assert flat("第二章 产能") == "第二章 产能"  # a space the writer typed stays

@@ -27,7 +27,7 @@ from assistant.core.evidence import (
 )
 from assistant.core.llm import GenerationCancelled, LocalGenerator
 from assistant.core.prompting import evidence_messages, judge_messages, not_found
-from assistant.core.text import detect_language, is_cjk, stems, terms
+from assistant.core.text import detect_language, flat, is_cjk, stems, terms, unwrapped
 from assistant.core.types import (
     FAILED,
     READY,
@@ -164,8 +164,8 @@ def quote(text: str) -> str:
     """A document's sentence, quoted. Its own footnote marks ("[2]" in a Wikipedia article)
     would read as this answer's citations and link to another source: they keep their look
     in full-width brackets, which nothing takes for a citation."""
-    flat = _DOCUMENT_MARK.sub(lambda m: f"［{m.group(1)}］", " ".join(text.split()))
-    return "“" + flat + "”"
+    line = _DOCUMENT_MARK.sub(lambda m: f"［{m.group(1)}］", flat(text))
+    return "“" + line + "”"
 
 
 def _drawn_from(draft: str, sentence: str, question: str) -> bool:
@@ -207,7 +207,7 @@ def evidence_blocks(found: Evidence, sentences: int = EVIDENCE_SENTENCES
         text = ""
         for i, s in enumerate(picked):
             gap = i and s.start > picked[i - 1].end + 2
-            text += (" … " if gap else " " if i else "") + s.text
+            text += (" … " if gap else " " if i else "") + unwrapped(s.text)
         used.append(passage)
         blocks.append((passage, text))
     return used, blocks

@@ -10,15 +10,20 @@ Signals:
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from assistant.core.text import highlight_spans
+from assistant.core.text import flat, highlight_spans
 from assistant.ui import theme
 from assistant.ui.untrusted import InertBrowser
+
+# A Markdown heading's "#"/"##" at the start of a line: the heading path above the passage
+# already says where it is, and on one line the marks read as noise ("# Title ## Part").
+_HEADING_MARK = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+")
 
 
 def highlight_words(text: str, question: str, color: str) -> str:
@@ -97,7 +102,7 @@ class SourcesPanel(QWidget):
                 if s.get("page") is not None else "")
         heading = (f'<div style="color:{c.muted}">{html.escape(s["heading"])}</div>'
                    if s.get("heading") else "")
-        passage = " ".join(str(s.get("text", "")).split())
+        passage = flat(_HEADING_MARK.sub("", str(s.get("text", ""))))
         if len(passage) > 900:
             passage = passage[:899] + "…"
         why = []

@@ -145,3 +145,19 @@ def test_the_viewer_finds_a_chinese_passage_in_a_page_text_layer() -> None:
     start, end, share = locate(passage, page)
     assert share >= 0.9 > MIN_FOUND
     assert page[start] == "知" and page[end - 1] == "处"
+
+
+def test_a_passage_reads_as_text_not_markup_or_pdf_lines(qtbot) -> None:  # noqa: ANN001
+    """Markdown heading marks are not shown (the heading path says where the passage is),
+    and a Chinese PDF line's wrap does not put a space inside a word."""
+    from assistant.ui.sources_panel import SourcesPanel
+
+    passage = ("# 计算复杂性理论\n\n## 概述\n\n计算复杂性理论是理论计算机科学中计算理论的"
+               "一个分支，它侧重于根据问题的固有难\n度对其进行分类。")
+    card = card_with(qtbot, "计算复杂性理论的依据是什么？", [passage])
+    panel = SourcesPanel()
+    qtbot.addWidget(panel)
+    panel.show_answer(card)
+    text = panel.view.toPlainText()
+    assert "计算复杂性理论 概述 计算复杂性理论是" in text and "#" not in text
+    assert "固有难度" in text

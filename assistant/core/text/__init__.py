@@ -10,6 +10,7 @@ full-text index holds :func:`index_terms` of each passage and is searched with
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import cache
 
 from assistant.core.text.analysis import (
@@ -26,14 +27,19 @@ from assistant.core.text.analysis import (
 )
 from assistant.core.text.languages import ENGLISH
 from assistant.core.text.numbers import numbers_as_digits
-from assistant.core.text.sentences import HEADING_CHARS, SENTENCE_END, sentence_spans
+from assistant.core.text.sentences import (
+    HEADING_CHARS,
+    SENTENCE_END,
+    line_breaks,
+    sentence_spans,
+)
 
 __all__ = [
     "ANALYZER_VERSION", "CJK_LANGUAGES", "HEADING_CHARS", "NEGATIONS", "SENTENCE_END",
     "STOPWORDS", "Term",
     "analyse", "detect_language", "highlight_spans", "index_terms", "is_cjk", "key_stems",
     "negated", "numbers_as_digits", "sentence_spans", "stem", "stems", "terms", "word_count",
-    "words",
+    "words", "flat", "unwrapped",
 ]
 
 # The full-text index is rebuilt when this changes (see catalog.FTS_SCHEMA): change it with
@@ -127,6 +133,33 @@ def negated(text: str) -> bool:
     said = set(words(text))
     return bool((NEGATIONS | language(lang).negations) & said) or bool(
         _NEGATED_VERB.search(text))
+
+
+_CJK_WRAP = re.compile(
+    r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])[ \t]*\n\s*"
+    r"(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])")
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with the line breaks of its wrapping gone where they fall between two Chinese
+    or Japanese characters (a PDF's lines break mid-word; Chinese puts no space there), so
+    text flattened to one line for a quote, a prompt or a list reads "罗洛大军", not
+    "罗洛 大军". Other line breaks and every space the writer typed are kept."""
+    if "\n" not in text:
+        return text
+    ends = line_breaks(text)  # a heading's or a list item's line break stays
+
+    def join(m: re.Match[str]) -> str:
+        i = bisect_left(ends, m.start())
+        return m.group() if i < len(ends) and ends[i] <= m.end() else ""
+
+    return _CJK_WRAP.sub(join, text)
+
+
+def flat(text: str) -> str:
+    """``text`` on one line: wrapping undone as :func:`unwrapped` does, runs of white space
+    made one space."""
+    return " ".join(unwrapped(text).split())
 
 
 def highlight_spans(text: str, question: str) -> list[tuple[int, int]]:

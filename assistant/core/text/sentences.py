@@ -25,7 +25,7 @@ HEADING_CHARS = 60
 SENTENCE_END = ".!?:;\"')”’»…。！？；：」』）"
 
 
-def _line_breaks(text: str) -> list[int]:
+def line_breaks(text: str) -> list[int]:
     """Where a line break ends a sentence: blank lines, list items, and after a short line
     without final punctuation (a heading). Other line breaks are the wrapping of a paragraph
     (PDF text, hard-wrapped files) and do not."""
@@ -53,7 +53,7 @@ def _width(line: str) -> int:
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence, heading or list item of ``text``, trimmed."""
     start = 0
-    for cut in _line_breaks(text) + [len(text)]:
+    for cut in line_breaks(text) + [len(text)]:
         block_end = cut
         for m in _SENTENCE_END.finditer(text, start, block_end):
             if m.start() <= start:
