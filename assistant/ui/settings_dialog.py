@@ -201,7 +201,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(560, 420)
+        self.resize(600, 500)  # the Desktop tab (shortcut, login, language) needs it
 
     def _desktop_tab(self, settings: Settings, tray_note: str, shortcut_status: str) -> QWidget:
         from assistant import autostart
