@@ -12,6 +12,7 @@ right text must come out, well inside it.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core import loaders
-from assistant.core.parsing import ParserProcess
+from assistant.core.parsing import PARSER_NICENESS, ParserProcess
 from assistant.core.types import Document
 
 LIMIT_S = 30.0  # the child's time limit: the old code needed minutes to hours for these
@@ -130,3 +131,13 @@ def test_atx_headings_read_as_the_commonmark_pattern_did() -> None:
             m = pattern.match(line)
             expected = (len(m.group(1)), m.group(2).strip()) if m else None
             assert loaders.atx_heading(line) == expected, repr(line)
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX process priorities")
+def test_the_parser_child_runs_at_a_lower_cpu_priority(parser: ParserProcess,
+                                                        tmp_path: Path) -> None:
+    """Parsing is background work: the child yields the CPU to the window and the answer."""
+    parse(parser, tmp_path / "note.md", "# Note\n\nStarted the child.\n")
+    assert parser._proc is not None
+    child = os.getpriority(os.PRIO_PROCESS, parser._proc.pid)
+    assert child >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + PARSER_NICENESS)

@@ -295,7 +295,9 @@ class E5Embedder(Embedder):
             return []
         tok, lock = self._spans_tokenizer()
         with lock:
-            enc = tok.encode(text, add_special_tokens=False)
+            # encode_batch lets go of the GIL while it works (encode holds it: 270 ms for
+            # 64,000 word pieces, the window frozen meanwhile); it is faster too.
+            enc = tok.encode_batch([text], add_special_tokens=False)[0]
         return [(s, e) for s, e in enc.offsets]
 
     @property

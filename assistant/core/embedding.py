@@ -229,7 +229,9 @@ class Embedder:
             if lock is self._tokenizer_lock:  # shared: the model's calls set truncation
                 tok.no_truncation()
                 tok.no_padding()
-            enc = tok.encode(text, add_special_tokens=False)
+            # encode_batch lets go of the GIL while it works (encode holds it: 270 ms for
+            # 64,000 word pieces, the window frozen meanwhile); it is faster too.
+            enc = tok.encode_batch([text], add_special_tokens=False)[0]
         return [(s, e) for s, e in enc.offsets]
 
     def count_tokens(self, text: str) -> int:

@@ -120,7 +120,7 @@ def _inside(path: str, folders: list[str]) -> bool:
 
 
 LATER_FLUSH_FACTOR = 4
-STORE_BATCH = 256  # vectors per write to the store
+STORE_BATCH = 64  # vectors per write to the store (see _flush)
 # For chunks of unknown length in word pieces (read back from the catalog): characters per
 # word piece, 4.8 in the eval's Wikipedia prose and 3.2 in package documentation.
 CHARS_PER_PIECE = 4
@@ -517,8 +517,11 @@ class Indexer:
                 self.embedder.load()
             finally:
                 self.quiet.clear()
-        # Vectors go to the store STORE_BATCH at a time: Chroma's cost per call (0.7 ms a
-        # vector in calls of 1,024 here, 3.2 ms in calls of 16) took 2.5% of the indexing.
+        # Vectors go to the store STORE_BATCH at a time. Chroma holds the GIL for the whole of
+        # an upsert (it lets go only for reads), so every other thread of the app, the
+        # window's included, waits for it: 107 ms for 256 vectors froze the window past its
+        # 100 ms budget while a folder was indexed; 64 take 30-50 ms. Smaller calls cost more
+        # per vector (here 2.7 ms in calls of 16, 1.4 in calls of 64, 1.0 in calls of 256).
         # A kill loses at most the vectors not yet stored; a stop request stores them first.
         import numpy as np  # here: status and search start without it
 

@@ -14,6 +14,7 @@ child when started with :data:`CHILD_FLAG`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import queue
@@ -31,6 +32,7 @@ from assistant.core.types import Document
 
 _HEADER = struct.Struct("!Q")
 CHILD_FLAG = "--parser-child"
+PARSER_NICENESS = 10  # added to the app's: parsing yields the CPU to the window and answers
 
 
 def child_command(memory_bytes: int) -> list[str]:
@@ -223,6 +225,12 @@ def serve(memory_bytes: int) -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     inp = sys.stdin.buffer
 
+    # Parsing is background work: at a lower CPU priority the window, the answer being
+    # written and the embedder come first on a busy machine (a separate process, so this
+    # cannot hold up the app's own threads the way a niced thread holding the GIL would).
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(PARSER_NICENESS)
     from assistant.core import loaders
 
     loaders.preload()
