@@ -416,17 +416,11 @@ def _stop_writer(writer: Any) -> bool:
 
 
 def _leave(code: int) -> NoReturn:
-    """End the process now, without joining the lane's thread that is stuck in an import.
-    Python's own exit would run the stores' finalizers beside that thread, and the thread
-    would go on after the import to shut the lane down on stores already closed. Nothing is
-    lost: the lane was quiet, so the catalog is as a crash leaves it (files marked
-    "indexing"), which the next start repairs without embedding again what was stored."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
+    """End the process now, without joining the lane's thread that is inside a quiet step
+    (see :func:`assistant.exiting.leave`)."""
+    from assistant.exiting import leave
+
+    leave(code)
 
 
 def _start_writer(services: Any, listener: Any = None, **kwargs: Any) -> Any:

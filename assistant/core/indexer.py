@@ -148,7 +148,8 @@ class Indexer:
         # (the writer lane's Stop/Quit), or blocks while indexing is paused.
         self.interrupt = interrupt or (lambda: None)
         # Set while this indexer is inside a step that writes nothing and that no interrupt
-        # can cut short (the embedding model's imports: 5-6 s on a loaded 2-core machine).
+        # can cut short (the embedding model's imports: 5-6 s on a loaded 2-core machine; an
+        # embedding batch).
         # A process that ends meanwhile leaves what a crash would, which repair() fixes
         # without embedding again, so a stop need not wait for the step (IndexWriter.quiet).
         self.quiet = threading.Event()
@@ -542,7 +543,16 @@ class Indexer:
                 store_made()
                 raise
             part = todo[start:start + step]
-            vectors = self.embedder.encode([_embedded(c) for _, c, _ in part])
+            texts = [_embedded(c) for _, c, _ in part]
+            # Encoding writes nothing and no stop can cut it short (one batch is one call
+            # into the engine: 3-4 s for 16 long passages with e5 on 2 busy cores), so it is
+            # quiet too: a process that is ending leaves instead of waiting for it, and at
+            # most the vectors not yet stored are encoded again at the next start.
+            self.quiet.set()
+            try:
+                vectors = self.embedder.encode(texts)
+            finally:
+                self.quiet.clear()
             made.append(([i for _, _, i in part], vectors,
                          [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
                           for p, c, _ in part]))

@@ -125,11 +125,16 @@ def main(argv: list[str] | None = None, paths: list[Path] | None = None,
         return 1
     quit_on_signals(window)
     try:
-        return int(app.exec())
+        code = int(app.exec())
     finally:
         window.save_view_state()
         window.instance.close()
-        engine.close()
+        closed = engine.close(ending=True)
+    if not closed:  # the writer is mid-batch (encoding): the process ends without waiting
+        from assistant.exiting import leave
+
+        leave(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -194,14 +194,21 @@ class AppEngine(QObject):
     def save_setting(self, section: str, key: str, value: Any) -> None:
         update_config_file(section, key, value)
 
-    def close(self, timeout: float = 4.0) -> None:
+    def close(self, timeout: float = 4.0, ending: bool = False) -> bool:
         """Stop everything within about ``timeout`` seconds: the writer finishes or safely
-        stops its batch, a running answer is stopped, the stores are closed."""
+        stops its batch, a running answer is stopped, the stores are closed.
+
+        ``ending``: the process ends next (Quit, logout). Then this returns False, closing
+        nothing, as soon as the writer is inside a step that writes nothing (an embedding
+        batch, the model's import) or has not stopped in time; the caller ends the process
+        with :func:`assistant.exiting.leave`, which is as safe as a crash at that moment."""
         if self._closed:
-            return
+            return True
         self._closed = True
-        if self.writer is not None:
-            self.writer.stop(timeout)
+        if self.writer is not None and not self.writer.stop(timeout, leave_if_quiet=ending):
+            if ending and self.writer.running:
+                return False
         if self._parser is not None:
             self._parser.close()
         self.services.close()
+        return True

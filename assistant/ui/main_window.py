@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
         s = self._view_settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
+        s.sync()  # written now: a quit during an embedding batch ends the process at once
 
     # First run -------------------------------------------------------------------
 
