@@ -332,6 +332,26 @@ def anchor_ranks(paragraphs: list[dict], questions: list[dict]) -> list[int | No
     return ranks
 
 
+def chunk_anchor_ranks(services, questions: list[dict]) -> list[int | None]:
+    """Rank of the first chunk holding the answer (the product's own hit rule) under the same
+    bigram BM25, over the product's own chunks (context and text, as they are searched): the
+    anchor on the units the product ranks. The paragraph anchor only has to find the gold
+    paragraph; a chunk must also hold the answer, which a paragraph cut in three may not."""
+    catalog = services.catalog
+    units: list[tuple[str, int, int, str]] = []
+    searched: list[str] = []
+    for record in catalog.files():
+        for c in catalog.chunks_of(record.id):
+            units.append((record.path, c.start, c.end, c.text))
+            searched.append(f"{c.context}\n{c.text}")
+    bm25 = BM25(searched)
+    ranks: list[int | None] = []
+    for q in questions:
+        order = bm25.rank(q["question"])
+        ranks.append(next((n for n, i in enumerate(order, 1) if is_hit(q, *units[i])), None))
+    return ranks
+
+
 def retrieval_metrics(services, questions: list[dict], k: int = 10,
                       paragraphs: list[dict] | None = None) -> dict:
     """Recall of `search` (the fused ranking), and of the ranking answers use (re-ranked by
@@ -375,12 +395,16 @@ def retrieval_metrics(services, questions: list[dict], k: int = 10,
     if paragraphs is not None:
         anchor = anchor_ranks(paragraphs, answerable)
         report["anchor_bm25_bigrams"] = recall_figures(anchor, (1, 5))
+        chunk_anchor = chunk_anchor_ranks(services, answerable)
+        report["anchor_bm25_bigrams_chunks"] = recall_figures(chunk_anchor, (1, 5))
     report["by_split"] = {}
     for split in ("tune", "report"):
         pick = [i for i, q in enumerate(answerable) if q["split"] == split]
         part = recall_figures([ranks[i] for i in pick], (1, 5))
         if anchor:
             part["anchor_recall@1"] = recall_figures([anchor[i] for i in pick], (1,))["recall@1"]
+            part["chunk_anchor_recall@1"] = recall_figures([chunk_anchor[i] for i in pick],
+                                                           (1,))["recall@1"]
         report["by_split"][split] = part
     return report
 

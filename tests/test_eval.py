@@ -95,6 +95,29 @@ def test_bm25_anchor_weighs_rare_terms_and_length():
     assert bm25.rank("Normans") == []
 
 
+def test_chunk_anchor_needs_the_chunk_that_holds_the_answer():
+    """The anchor over the product's chunks uses the product's hit rule: the chunk that
+    matches the question's words best is not a hit when the answer is in the next one."""
+    from types import SimpleNamespace
+
+    from assistant.core.types import Chunk
+
+    first, second = "罗洛是诺曼人的首领，首领罗洛。", "他在911年来到这里。"
+    text = first + second
+    chunks = {1: [Chunk(0, first, 0, len(first), None, "", "诺曼人"),
+                  Chunk(1, second, len(first), len(text), None, "", "诺曼人")],
+              2: [Chunk(0, "伦敦是英国的首都。", 0, 9, None, "", "伦敦")]}
+    catalog = SimpleNamespace(
+        files=lambda: [SimpleNamespace(id=1, path="/d/normans.md"),
+                       SimpleNamespace(id=2, path="/d/london.md")],
+        chunks_of=lambda file_id: chunks[file_id])
+    services = SimpleNamespace(catalog=catalog)
+    q = {"question": "诺曼人的首领罗洛哪一年来？", "answers": ["911年"],
+         "path": "/d/normans.md", "span": (0, len(text)), "lang": "zh"}
+    wrong_file = {**q, "path": "/d/london.md"}
+    assert squad_eval.chunk_anchor_ranks(services, [q, wrong_file]) == [2, None]
+
+
 def test_anchor_ranks_per_question():
     paragraphs = [{"text": t} for t in CORPUS]
     questions = [{"question": "威廉哪年征服英格兰？", "paragraph": 3},
