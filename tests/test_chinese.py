@@ -87,6 +87,15 @@ def test_a_chinese_library_is_indexed_searched_and_answered_in_chinese(services,
     hits = services.retriever.search("下次发布是什么时候？", 3)
     assert hits[0].path.endswith("会议纪要.docx")
 
+    # An English question over Chinese text: the keyword side keeps only passages in the
+    # question's script (here it would match on "OpenAI" and "Rust" alone); they still come
+    # in through the vector search. English passages keep their keyword hits.
+    hits = services.retriever.search("Did OpenAI rewrite its text generation in Rust? "
+                                     "Tomatoes and sun?", 10)
+    chinese = [h for h in hits if h.path.endswith("简介.md")]
+    assert chinese and all(h.lexical_rank is None for h in chinese)
+    assert any(h.path.endswith("notes-en.md") and h.lexical_rank for h in hits)
+
     question = "OpenAI通过Rust重构文本生成后端，单节点吞吐量提升了多少？"
     done = services.answerer.answer(question).result()
     assert not done.abstained, (done.reason, done.draft)

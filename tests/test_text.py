@@ -17,6 +17,7 @@ from assistant.core.text import (
     stems,
     terms,
     word_count,
+    writing_system,
 )
 
 
@@ -36,6 +37,13 @@ from assistant.core.text import (
 ])
 def test_the_language_is_detected(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+def test_writing_systems_group_languages_that_can_share_words() -> None:
+    assert {writing_system(c) for c in ("en", "de", "es", "fr")} == {"latin"}
+    assert writing_system("zh") == writing_system("ja") == "han"  # shared characters
+    assert len({writing_system(c) for c in ("en", "zh", "ko", "ru", "ar", "he")}) == 6
+    assert writing_system("und") is None
 
 
 def test_chinese_is_searched_by_character_bigrams_without_question_words() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from assistant.core.catalog import Catalog
 from assistant.core.embedding import Embedder
 from assistant.core.store import VectorStore
-from assistant.core.text import STOPWORDS, terms
+from assistant.core.text import STOPWORDS, detect_language, terms, writing_system
 from assistant.core.types import Passage
 
 __all__ = ["LEXICAL_BUDGET", "STOPWORDS", "Retriever", "fts_query", "fuse", "rrf", "terms"]
@@ -124,6 +124,21 @@ class Retriever:
             postings += freq[w]
         return rare, [w for w in words if w not in rare]
 
+    @staticmethod
+    def _same_writing_system(query: str, lexical: list[tuple[str, float]],
+                             known: dict[str, Passage]) -> list[tuple[str, float]]:
+        """The keyword hits written in the question's script. A passage in another script
+        shares only numbers and Latin names with the question, yet its BM25 score, scaled
+        like any other, outweighed the meaning: XQuAD's English questions over its Chinese
+        text found the right passage first for 30 of 51 with keyword hits, 36 without
+        (dense alone: the same 36; Chinese questions over the same text: 50 either way).
+        Such passages still come in through the vector search."""
+        script = writing_system(detect_language(query))
+        if script is None:
+            return lexical
+        return [(i, v) for i, v in lexical
+                if writing_system(detect_language(known[i].text)) in (script, None)]
+
     def search(self, query: str, k: int) -> list[Passage]:
         if not self.catalog.has_chunks():  # nothing to find: don't load the embedder for it
             return []
@@ -138,6 +153,7 @@ class Retriever:
         # Vectors the catalog doesn't know (left by an interrupted run) are never shown.
         dense = [(i, v) for i, v in dense if i in known]
         lexical = [(i, v) for i, v in lexical if i in known]
+        lexical = self._same_writing_system(query, lexical, known)
         fused = fuse(dense, lexical, self.dense_weight)
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         similarity = dict(dense)

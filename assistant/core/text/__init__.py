@@ -24,6 +24,7 @@ from assistant.core.text.analysis import (
     surface_words,
     word_count,
     word_term,
+    writing_system,
 )
 from assistant.core.text.languages import ENGLISH
 from assistant.core.text.numbers import numbers_as_digits
@@ -39,7 +40,7 @@ __all__ = [
     "STOPWORDS", "Term",
     "analyse", "detect_language", "highlight_spans", "index_terms", "is_cjk", "key_stems",
     "negated", "numbers_as_digits", "sentence_spans", "stem", "stems", "terms", "word_count",
-    "words", "flat", "unwrapped",
+    "words", "flat", "unwrapped", "writing_system",
 ]
 
 # The full-text index is rebuilt when this changes (see catalog.FTS_SCHEMA): change it with

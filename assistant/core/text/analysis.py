@@ -106,6 +106,19 @@ def detect_language(text: str) -> str:
     return _latin_language(sample)
 
 
+_WRITING_SYSTEMS = {"zh": "han", "ja": "han", "ko": "hangul", "ru": "cyrillic", "ar": "arabic",
+                    "he": "hebrew"}
+
+
+def writing_system(language: str) -> str | None:
+    """The alphabet or script a language (as :func:`detect_language` names it) is written
+    in: "latin", "han" (Chinese and Japanese share their characters), "hangul", "cyrillic",
+    "arabic", "hebrew"; None for "und" (no letters: nothing to compare)."""
+    if language == "und":
+        return None
+    return _WRITING_SYSTEMS.get(language, "latin")
+
+
 # word -> the Latin-alphabet languages it is a stop word of
 _STOP_LANGUAGES: dict[str, list[str]] = {}
 for _lang in LATIN:
