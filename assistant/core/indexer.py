@@ -17,6 +17,7 @@ and files whose vectors went missing are indexed again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -487,6 +488,15 @@ class Indexer:
         self.store.delete(stale)
         return FileFailed(path, reason, message)
 
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """A step that writes nothing and no interrupt can cut short (see ``quiet``)."""
+        self.quiet.set()
+        try:
+            yield
+        finally:
+            self.quiet.clear()
+
     def _flush(self, pending: list[_Pending], summary: IndexSummary) -> int:
         self.catalog.begin_indexing((p.file_id, p.content_hash) for p in pending)
         checkpoint("marked-indexing")
@@ -512,12 +522,9 @@ class Indexer:
             # The first flush loads the model (seconds of imports no stop request can cut
             # short); a stop asked meanwhile is honoured before the first batch, not after.
             # The files are marked "indexing" (committed) and nothing else is open: quiet.
-            self.quiet.set()
-            try:
+            with self._quiet():
                 checkpoint("loading-model")
                 self.embedder.load()
-            finally:
-                self.quiet.clear()
         # Vectors go to the store STORE_BATCH at a time. Chroma holds the GIL for the whole of
         # an upsert (it lets go only for reads), so every other thread of the app, the
         # window's included, waits for it: 107 ms for 256 vectors froze the window past its
@@ -548,11 +555,8 @@ class Indexer:
             # into the engine: 3-4 s for 16 long passages with e5 on 2 busy cores), so it is
             # quiet too: a process that is ending leaves instead of waiting for it, and at
             # most the vectors not yet stored are encoded again at the next start.
-            self.quiet.set()
-            try:
+            with self._quiet():
                 vectors = self.embedder.encode(texts)
-            finally:
-                self.quiet.clear()
             made.append(([i for _, _, i in part], vectors,
                          [{"file_id": p.file_id, "page": c.page if c.page is not None else -1}
                           for p, c, _ in part]))
