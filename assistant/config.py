@@ -32,6 +32,10 @@ DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct.gguf"
 
 E5_MODEL = "multilingual-e5-small"
 MINILM_MODEL = "all-MiniLM-L6-v2"
+# The longest passage each local embedding model reads whole, in its own tokens (its
+# max_text_tokens: e5 reads 512 with a prefix and a margin, MiniLM 256 with [CLS]/[SEP]);
+# tests/test_e5_embedding.py checks them against the models.
+PASSAGE_TOKENS = {E5_MODEL: 500, MINILM_MODEL: 254}
 
 
 class EmbeddingSettings(BaseModel):
@@ -63,10 +67,13 @@ class EmbeddingSettings(BaseModel):
 
 class ChunkingSettings(BaseModel):
     max_tokens: int = Field(
-        254,
+        500,
         ge=16,
         description="Largest chunk, in the embedding model's tokens (including the title "
-        "and heading prefix). Clamped to what the model reads without truncation.",
+        "and heading prefix). Cut to what the model reads whole: 500 for "
+        "multilingual-e5-small, 254 for all-MiniLM-L6-v2. 500 keeps most paragraphs in one "
+        "passage, which found the right passage first for 953 of CMRC's 1,002 Chinese "
+        "questions against 813 at 254.",
     )
     overlap_tokens: int = Field(
         40, ge=0, description="Tokens shared by the pieces of a paragraph too long for one "

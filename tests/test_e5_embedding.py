@@ -56,6 +56,13 @@ def test_token_spans_count_what_the_engine_counts(e5_embedder) -> None:
     assert e5_embedder.max_text_tokens + e5.SPECIAL_AND_PREFIX < e5.MAX_SEQ_LENGTH
 
 
+def test_the_passage_limits_the_settings_show_are_the_models(e5_embedder, embedder) -> None:
+    from assistant.config import E5_MODEL, MINILM_MODEL, PASSAGE_TOKENS
+
+    assert PASSAGE_TOKENS == {E5_MODEL: e5_embedder.max_text_tokens,
+                              MINILM_MODEL: embedder.max_text_tokens}
+
+
 def test_texts_the_engine_cannot_take_as_they_are(e5_embedder) -> None:
     # nine or more U+FDFA overflowed the engine's buffer; written out, the vector is the same
     few = "\ufdfa" * 5

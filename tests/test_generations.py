@@ -70,6 +70,41 @@ def test_settings_change_rebuilds_in_background(services, corpus: Path, embedder
         changed.close()
 
 
+def test_a_passage_size_above_what_the_model_reads_is_the_same_index(
+        services, corpus: Path, embedder, generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default passage size (500 tokens, what e5 reads) is more than MiniLM reads (254):
+    a MiniLM index built at 254 is what 500 asks for too, so the new default rebuilds
+    nothing; a smaller size still does."""
+    assert load_settings().chunking.max_tokens == 500
+    monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "254")
+    services.close()
+    first = Services(load_settings(), embedder=embedder, generator=generator)
+    list(first.indexer.index([corpus]))
+    profile = first.active.profile
+    first.close()
+    for size, rebuilds in (("500", False), ("100000", False), ("200", True)):
+        monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", size)
+        again = Services(load_settings(), embedder=embedder, generator=generator)
+        try:
+            assert again.active.profile == profile
+            assert again.rebuild_pending is rebuilds, size
+            assert again.status()["files"] == 12
+        finally:
+            again.close()
+    # and while running: asking for 500 after 254 changes nothing
+    monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "254")
+    running = Services(load_settings(), embedder=embedder, generator=generator)
+    try:
+        monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "500")
+        assert running.reload_settings(load_settings()) is False
+        assert not running.rebuild_pending
+        monkeypatch.setenv("ASSISTANT_CHUNKING__MAX_TOKENS", "128")
+        assert running.reload_settings(load_settings()) is True
+        assert running.rebuild_pending
+    finally:
+        running.close()
+
+
 def test_recorded_index_is_used_when_the_embedder_files_change(
         services, corpus: Path, tmp_path: Path, generator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +152,7 @@ class Generations:
                  stores: StoreFactory, retrieval: dict[str, int]):
         self.data_dir = data_dir
         self.root = data_dir / "indexes"
-        self.wanted_spec = wanted_spec
+        self._asked = wanted_spec
         self._embedders = embedders
         self._stores = stores
         self._retrieval = retrieval
@@ -216,13 +216,27 @@ class Generations:
         except ModelMissingError:
             return None
 
+    @property
+    def wanted_spec(self) -> IndexSpec:
+        """What the settings ask for, with the passage size cut to what the embedding model
+        reads whole (the chunker would cut it anyway): a setting above that limit builds the
+        same index as the limit, so e.g. the default of 500 tokens leaves a MiniLM index of
+        254-token passages as it is."""
+        spec = self._asked
+        try:
+            limit = self._embedders(spec.model_dir).max_text_tokens
+        except ModelMissingError:
+            return spec  # its index can't be built now either; said where it is used
+        return replace(spec, max_tokens=limit) if spec.max_tokens > limit else spec
+
     def want(self, spec: IndexSpec) -> bool:
         """The settings now ask for ``spec`` (changed while the app runs); True when that
         changes what is wanted. The active index keeps answering until a rebuild switches."""
         with self._switch_lock:
-            if spec == self.wanted_spec:
+            before = self.wanted_spec
+            self._asked = spec
+            if self.wanted_spec == before:
                 return False
-            self.wanted_spec = spec
             # (a rebuild already running for the old wish finishes, then another starts)
             self.__dict__.pop("wanted", None)
             return True

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.config import Settings
+from assistant.config import E5_MODEL, MINILM_MODEL, PASSAGE_TOKENS, Settings
 from assistant.ui import i18n
 from assistant.ui.untrusted import escape, plain, tooltip
 
@@ -185,10 +185,25 @@ class SettingsDialog(QDialog):
         # Advanced --------------------------------------------------------------------
         advanced = QWidget()
         form = QFormLayout(advanced)
+        self.embedder = QComboBox()
+        self.embedder.addItem(self.tr("Every language (multilingual-e5-small)"), E5_MODEL)
+        self.embedder.addItem(self.tr("English only, indexes faster (all-MiniLM-L6-v2)"),
+                              MINILM_MODEL)
+        self.embedder.setCurrentIndex(self.embedder.findData(settings.embedding.model))
+        own_model = settings.embedding.backend == "local" and not settings.embedding.model_dir
+        self.embedder.setEnabled(own_model)
+        self.embedder.setToolTip(tooltip(self.tr(
+            "The model that gives passages their meaning. Every language: one index for "
+            "documents in many languages, and a question in one language finds a passage in "
+            "another. English only: about five times faster to index on a CPU, but it does not "
+            "understand other languages.") if own_model else self.tr(
+            "Set in the settings file (an embedding server or a model folder).")))
+        form.addRow(self.tr("Search model"), self.embedder)
         self.chunk = QSpinBox()
-        self.chunk.setRange(32, 254)
         self.chunk.setValue(settings.chunking.max_tokens)
         form.addRow(self.tr("Passage size (tokens)"), self.chunk)
+        self.embedder.currentIndexChanged.connect(self._show_chunk_limit)
+        self._show_chunk_limit()
         self.rebuild_note = QLabel(self.tr("Changing it builds a new index in the background; "
                                            "the current one answers until it is ready."))
         self.rebuild_note.setWordWrap(True)
@@ -280,6 +295,25 @@ class SettingsDialog(QDialog):
         box.addStretch(1)
         return desktop
 
+    def _passage_size(self) -> int:
+        """The size to save: the setting as it was when the box shows it cut to the model's
+        limit (a setting of 500 reads as 254 with MiniLM, and is the same index)."""
+        asked = self.settings.chunking.max_tokens
+        return asked if self.chunk.value() == min(asked, self.chunk.maximum()) else \
+            self.chunk.value()
+
+    def _show_chunk_limit(self) -> None:
+        """A passage is at most what the chosen model reads whole (a larger setting would be
+        cut to it anyway)."""
+        limit = PASSAGE_TOKENS.get(self.embedder.currentData(), PASSAGE_TOKENS[MINILM_MODEL])
+        # Switching to MiniLM and back must not leave the passage size cut to MiniLM's.
+        asked = max(self.chunk.value(), self.settings.chunking.max_tokens)
+        self.chunk.setRange(32, limit)
+        self.chunk.setValue(min(asked, limit))
+        self.chunk.setToolTip(tooltip(self.tr(
+            "Largest passage, in the search model's tokens; this model reads at most "
+            "%n tokens.", "", limit)))
+
     def _show_backend(self) -> None:
         local = self.backend.currentData() == "local"
         for widget in self._local_rows:
@@ -320,7 +354,8 @@ class SettingsDialog(QDialog):
             ("indexing", "ignore_patterns"): [line.strip() for line in
                                               self.patterns.toPlainText().splitlines()
                                               if line.strip()],
-            ("chunking", "max_tokens"): self.chunk.value(),
+            ("embedding", "model"): self.embedder.currentData(),
+            ("chunking", "max_tokens"): self._passage_size(),
             ("desktop", "shortcut_enabled"): self.shortcut_on.isChecked(),
             ("desktop", "shortcut"): (self.shortcut_keys.keySequence().toString(
                 QKeySequence.SequenceFormat.PortableText) or s.desktop.shortcut),

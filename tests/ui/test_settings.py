@@ -85,3 +85,25 @@ def test_following_links_out_of_folders_is_a_setting_that_takes_effect(
     wait_indexed(qtbot, engine, 2)
     names = {Path(r.path).name for r in engine.services.catalog.files()}
     assert names == {"readme.md", "recipes.txt"}
+
+
+def test_the_search_model_is_one_choice_and_the_passage_size_follows_it(
+        window, engine) -> None:  # noqa: ANN001
+    """Settings, Advanced: MiniLM is one choice away; the passage size is capped at what the
+    chosen model reads, and switching there and back keeps what was asked for."""
+    from assistant.config import PASSAGE_TOKENS
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(engine.settings, parent=window)
+    asked = engine.settings.chunking.max_tokens
+    start = dialog.embedder.currentData()
+    assert start == engine.settings.embedding.model and dialog.embedder.isEnabled()
+    assert dialog.chunk.maximum() == PASSAGE_TOKENS[start]
+    other = next(m for m in PASSAGE_TOKENS if m != start)
+    dialog.embedder.setCurrentIndex(dialog.embedder.findData(other))
+    assert dialog.chunk.maximum() == PASSAGE_TOKENS[other]
+    assert dialog.chunk.value() == min(asked, PASSAGE_TOKENS[other])
+    assert dialog.collect()[("embedding", "model")] == other
+    dialog.embedder.setCurrentIndex(dialog.embedder.findData(start))
+    assert dialog.chunk.value() == min(asked, PASSAGE_TOKENS[start])
+    assert dialog.collect() == {}

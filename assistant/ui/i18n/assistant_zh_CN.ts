@@ -939,6 +939,26 @@ You can choose a GGUF file you already have.</source>
         <translation>文件夹</translation>
     </message>
     <message>
+        <source>Every language (multilingual-e5-small)</source>
+        <translation>所有语言（multilingual-e5-small）</translation>
+    </message>
+    <message>
+        <source>English only, indexes faster (all-MiniLM-L6-v2)</source>
+        <translation>仅英语，索引更快（all-MiniLM-L6-v2）</translation>
+    </message>
+    <message>
+        <source>The model that gives passages their meaning. Every language: one index for documents in many languages, and a question in one language finds a passage in another. English only: about five times faster to index on a CPU, but it does not understand other languages.</source>
+        <translation>理解段落含义的模型。所有语言：一个索引容纳多种语言的文档，用一种语言提问也能找到另一种语言的段落。仅英语：在 CPU 上索引快约五倍，但不理解其他语言。</translation>
+    </message>
+    <message>
+        <source>Set in the settings file (an embedding server or a model folder).</source>
+        <translation>已在设置文件中指定（嵌入服务器或模型文件夹）。</translation>
+    </message>
+    <message>
+        <source>Search model</source>
+        <translation>检索模型</translation>
+    </message>
+    <message>
         <source>Passage size (tokens)</source>
         <translation>段落长度（词元）</translation>
     </message>
@@ -997,6 +1017,12 @@ You can choose a GGUF file you already have.</source>
     <message>
         <source>System tray</source>
         <translation>系统托盘</translation>
+    </message>
+    <message numerus="yes">
+        <source>Largest passage, in the search model&apos;s tokens; this model reads at most %n tokens.</source>
+        <translation>
+            <numerusform>最长段落，以检索模型的词元计；此模型最多读取 %n 个词元。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Choose a GGUF model</source>
