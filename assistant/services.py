@@ -375,7 +375,8 @@ class Services:
         s = self.settings
         return Answerer(self, self.generator, self.evidence, s.retrieval.top_k,
                         s.llm.max_answer_tokens, s.llm.temperature,
-                        thresholds_for(getattr(self.generator, "name", "")))
+                        thresholds_for(getattr(self.generator, "name", ""),
+                                       getattr(self.embedder, "name", "")))
 
     def status(self) -> dict[str, Any]:
         counts = self.catalog.counts()
