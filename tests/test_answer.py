@@ -285,6 +285,7 @@ def test_the_judge_threshold_belongs_to_the_model_it_was_calibrated_on() -> None
     minilm = thresholds_for(DEFAULT_MODEL, "all-MiniLM-L6-v2")
     assert e5.skip_model > minilm.skip_model and e5.judged is not None
     assert thresholds_for(DEFAULT_MODEL, "nomic-embed-text at 127.0.0.1:8080") == minilm
+    assert thresholds_for(DEFAULT_MODEL, "multilingual-e5-large at 127.0.0.1:8080") == minilm
 
 
 def test_evidence_encodes_the_question_as_a_search() -> None:

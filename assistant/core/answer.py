@@ -287,7 +287,7 @@ class Thresholds:
 # questions) 0.44 with MiniLM's thresholds, 0.54 with its own, and the report half, not
 # tuned on, is in the README. A model not listed is not judged and gets the defaults; an
 # embedder not listed (a server's) gets MiniLM's.
-MINILM, E5 = "minilm", "e5"
+MINILM, E5 = "minilm", "multilingual-e5-small"  # E5: the embedder's name, exactly
 MODEL_THRESHOLDS = {
     ("qwen2.5-coder-0.5b-instruct.gguf", MINILM): Thresholds(
         skip_model=0.765, quote=0.765, keys=0.5, judged=-1.041),
@@ -297,7 +297,7 @@ MODEL_THRESHOLDS = {
 
 
 def thresholds_for(model_name: str, embedder_name: str = "") -> Thresholds:
-    family = E5 if "e5" in embedder_name.lower() else MINILM
+    family = E5 if embedder_name == E5 else MINILM  # a server's e5 is another scale
     return dataclasses.replace(MODEL_THRESHOLDS.get((model_name.lower(), family), Thresholds()))
 
 

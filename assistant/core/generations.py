@@ -153,6 +153,7 @@ class Generations:
         self.data_dir = data_dir
         self.root = data_dir / "indexes"
         self._asked = wanted_spec
+        self._cut: tuple[IndexSpec, IndexSpec] | None = None  # (asked, what it builds)
         self._embedders = embedders
         self._stores = stores
         self._retrieval = retrieval
@@ -220,14 +221,19 @@ class Generations:
     def wanted_spec(self) -> IndexSpec:
         """What the settings ask for, with the passage size cut to what the embedding model
         reads whole (the chunker would cut it anyway): a setting above that limit builds the
-        same index as the limit, so e.g. the default of 500 tokens leaves a MiniLM index of
-        254-token passages as it is."""
+        same index as the limit, so asking e5's 500 tokens of MiniLM leaves its index of
+        254-token passages as it is. Worked out once per setting (MiniLM's limit is read
+        from a file)."""
         spec = self._asked
+        if self._cut is not None and self._cut[0] == spec:
+            return self._cut[1]
         try:
             limit = self._embedders(spec.model_dir).max_text_tokens
         except ModelMissingError:
             return spec  # its index can't be built now either; said where it is used
-        return replace(spec, max_tokens=limit) if spec.max_tokens > limit else spec
+        cut = replace(spec, max_tokens=limit) if spec.max_tokens > limit else spec
+        self._cut = (spec, cut)
+        return cut
 
     def want(self, spec: IndexSpec) -> bool:
         """The settings now ask for ``spec`` (changed while the app runs); True when that
